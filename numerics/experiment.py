@@ -1,0 +1,152 @@
+"""The experiment protocol every registered theorem follows, and the bound-versus-empirical summary.
+
+A theorem's experiment is a function
+
+    def experiment(profile="quick", *, seed=0, out_dir=None, quiet=False) -> ExperimentResult
+
+- ``profile``: ``"test"`` (seconds: the generic pytest harness runs it for every registered theorem),
+  ``"quick"`` (a minute or two: ``make report``) or ``"paper"`` (the paper's scale).
+- ``out_dir``: where it writes its tables and figures (``None``: write nothing).
+- It returns the check rows (one per measured point and bound), the paper-vs-ours comparison,
+  any further tables, the figure paths and the configuration it ran.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Protocol
+
+import pandas as pd
+
+from theory import Check
+
+__all__ = [
+    "PROFILES",
+    "Experiment",
+    "ExperimentResult",
+    "check_profile",
+    "checks_frame",
+    "summarize_checks",
+    "comparison_row",
+]
+
+PROFILES = ("test", "quick", "paper")
+CHECK_COLUMNS = ("bound", "lhs", "rhs", "slack", "holds")
+COMPARISON_COLUMNS = ("quantity", "paper", "ours", "ratio", "settings", "reproduced")
+
+
+class Experiment(Protocol):
+    def __call__(
+        self, profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = False
+    ) -> "ExperimentResult": ...
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {list(PROFILES)}, got {profile!r}")
+    return profile
+
+
+@dataclass
+class ExperimentResult:
+    """What one theorem's experiment measured.
+
+    Attributes:
+        theorem_id: the registry id.
+        checks: one row per (point, bound) with columns ``bound, lhs, rhs, slack, holds`` plus
+            columns that identify the point (``config``, ``seed``, ``step``...). ``slack >= 0`` holds.
+        comparison: our numbers beside the paper's, columns ``quantity, paper, ours, ratio,
+            settings, reproduced`` (see `comparison_row`); ``None`` when the paper reports none.
+        tables: further named tables (summaries, trajectories).
+        figures: PNG paths written under ``out_dir``.
+        config: the settings that ran.
+        notes: sentences for the report (findings, what was not reproduced and why).
+    """
+
+    theorem_id: str
+    checks: pd.DataFrame
+    comparison: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in CHECK_COLUMNS if c not in self.checks.columns]
+        if missing:
+            raise ValueError(f"ExperimentResult.checks lacks columns {missing}")
+        if self.comparison is not None:
+            missing = [c for c in COMPARISON_COLUMNS if c not in self.comparison.columns]
+            if missing:
+                raise ValueError(f"ExperimentResult.comparison lacks columns {missing}")
+
+    @property
+    def violations(self) -> int:
+        return int((~self.checks["holds"].astype(bool)).sum())
+
+    def summary(self) -> pd.DataFrame:
+        return summarize_checks(self.checks)
+
+
+def checks_frame(rows: Iterable[Check | Mapping[str, Any]], **point: Any) -> pd.DataFrame:
+    """A checks table from `theory.Check`s (or dicts), with ``point`` columns added to every row."""
+    records = []
+    for row in rows:
+        rec = row.as_dict() if isinstance(row, Check) else dict(row)
+        records.append({**point, **rec})
+    if not records:
+        return pd.DataFrame(columns=[*point, *CHECK_COLUMNS])
+    return pd.DataFrame.from_records(records)
+
+
+def summarize_checks(checks: pd.DataFrame) -> pd.DataFrame:
+    """Per bound: points checked, violations, minimum and median slack, and minimum relative slack."""
+    rows = []
+    for name, grp in checks.groupby("bound", sort=False):
+        scale = grp[["lhs", "rhs"]].abs().max(axis=1).clip(lower=1e-300)
+        rows.append(
+            {
+                "bound": name,
+                "points": int(len(grp)),
+                "violations": int((~grp["holds"].astype(bool)).sum()),
+                "min_slack": float(grp["slack"].min()),
+                "median_slack": float(grp["slack"].median()),
+                "min_rel_slack": float((grp["slack"] / scale).min()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["bound", "points", "violations", "min_slack", "median_slack", "min_rel_slack"])
+
+
+def comparison_row(
+    quantity: str,
+    paper: Any,
+    ours: Any,
+    settings: str,
+    *,
+    reproduced: bool | None = None,
+    ratio: float | None = None,
+) -> dict[str, Any]:
+    """One row of a paper-vs-ours table. ``ratio`` defaults to ours/paper when both are numbers.
+
+    ``reproduced`` must be set by the caller from a stated criterion (order of magnitude, ordering...);
+    ``None`` means the paper gives no number to compare with.
+    """
+    if ratio is None and _is_number(paper) and _is_number(ours) and float(paper) != 0:
+        ratio = float(ours) / float(paper)
+    return {
+        "quantity": quantity,
+        "paper": paper,
+        "ours": ours,
+        "ratio": ratio,
+        "settings": settings,
+        "reproduced": {True: "yes", False: "no", None: "n/a"}[reproduced],
+    }
+
+
+def _is_number(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,201 @@
+"""Quadrature rules on intervals and boxes: ∫_Ω f ≈ Σ_k w_k f(x_k).
+
+The weights integrate over Ω with its own measure, ∫_Ω 1 = |Ω| (not an average), so that the Gram
+matrix Φᵀ diag(w) Φ approximates M_ij = ∫_Ω φ_i φ_j dx of arXiv 2412.05144, eq. 2.2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from numerics._validation import as_matrix, as_weights, one_of, positive_int, to_numpy
+
+__all__ = ["Quadrature", "gauss_legendre", "trapezoid", "tensor_grid", "monte_carlo"]
+
+Box = Sequence[tuple[float, float]]
+
+
+@dataclass(frozen=True, eq=False)
+class Quadrature:
+    """Points ``(m, d)`` and weights ``(m,)`` with Σ w = |Ω|.
+
+    Args:
+        points: ``(m, d)`` nodes (a 1-D array is read as ``(m, 1)``).
+        weights: ``(m,)`` non-negative weights.
+    """
+
+    points: np.ndarray
+    weights: np.ndarray
+
+    def __post_init__(self) -> None:
+        pts = to_numpy(self.points, "points")
+        if pts.ndim == 1:
+            pts = pts[:, None]
+        pts = as_matrix(pts, "points")
+        w = as_weights(self.weights, pts.shape[0], "weights")
+        pts.setflags(write=False)
+        w.setflags(write=False)
+        object.__setattr__(self, "points", pts)
+        object.__setattr__(self, "weights", w)
+
+    @property
+    def size(self) -> int:
+        """m, the number of nodes."""
+        return self.points.shape[0]
+
+    @property
+    def dim(self) -> int:
+        """d, the dimension of Ω."""
+        return self.points.shape[1]
+
+    @property
+    def volume(self) -> float:
+        """Σ w_k ≈ |Ω|."""
+        return float(self.weights.sum())
+
+    def _values(self, f: Any, name: str) -> np.ndarray:
+        v = np.asarray(to_numpy(f, name), dtype=np.float64)
+        if v.ndim == 0 or v.shape[0] != self.size:
+            raise ValueError(f"{name} must have {self.size} rows (one per node), got shape {v.shape}")
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} must be finite")
+        return v
+
+    def integrate(self, f: Any) -> float | np.ndarray:
+        """∫_Ω f ≈ Σ_k w_k f(x_k); ``f`` is ``(m,)`` or ``(m, k)`` (k integrals at once)."""
+        out = self.weights @ self._values(f, "f")
+        return float(out) if np.ndim(out) == 0 else out
+
+    def inner(self, f: Any, g: Any) -> float | np.ndarray:
+        """⟨f, g⟩ = ∫_Ω f g ≈ Σ_k w_k f(x_k) g(x_k); ``(m, a)`` and ``(m, b)`` give an ``(a, b)`` matrix."""
+        fv, gv = self._values(f, "f"), self._values(g, "g")
+        if fv.ndim == 1 and gv.ndim == 1:
+            return float(np.sum(self.weights * fv * gv))
+        F = fv if fv.ndim == 2 else fv[:, None]
+        G = gv if gv.ndim == 2 else gv[:, None]
+        return (F * self.weights[:, None]).T @ G
+
+    def norm2(self, f: Any) -> float | np.ndarray:
+        """‖f‖²_{L²(Ω)} ≈ Σ_k w_k f(x_k)²; column-wise for ``(m, k)``."""
+        v = self._values(f, "f")
+        out = self.weights @ (v * v)
+        return float(out) if np.ndim(out) == 0 else out
+
+    def points_tensor(self, dtype: Any = None):
+        """The nodes as a torch tensor (float64 unless ``dtype`` is given)."""
+        import torch
+
+        return torch.as_tensor(self.points, dtype=dtype or torch.float64)
+
+    def weights_tensor(self, dtype: Any = None):
+        import torch
+
+        return torch.as_tensor(self.weights, dtype=dtype or torch.float64)
+
+    def __repr__(self) -> str:
+        return f"Quadrature(m={self.size}, d={self.dim}, volume={self.volume:.6g})"
+
+
+def _interval(a: Any, b: Any, name: str = "interval") -> tuple[float, float]:
+    for v, label in ((a, "a"), (b, "b")):
+        if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
+            raise TypeError(f"{name} endpoint {label} must be a real number, got {v!r}")
+    a, b = float(a), float(b)
+    if not (np.isfinite(a) and np.isfinite(b)) or not a < b:
+        raise ValueError(f"{name} must satisfy a < b with finite ends, got ({a}, {b})")
+    return a, b
+
+
+def _rule_1d(a: float, b: float, m: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    if rule == "gauss_legendre":
+        x, w = np.polynomial.legendre.leggauss(m)
+        return 0.5 * (b - a) * x + 0.5 * (a + b), 0.5 * (b - a) * w
+    if m < 2:
+        raise ValueError(f"the trapezoid rule needs m >= 2 points, got m={m}")
+    x = np.linspace(a, b, m)
+    h = (b - a) / (m - 1)
+    w = np.full(m, h)
+    w[0] = w[-1] = h / 2
+    return x, w
+
+
+def gauss_legendre(a: float, b: float, m: int) -> Quadrature:
+    """m-point Gauss–Legendre rule on [a, b]: exact for polynomials of degree ≤ 2m − 1."""
+    a, b = _interval(a, b)
+    x, w = _rule_1d(a, b, positive_int(m, "m"), "gauss_legendre")
+    return Quadrature(x[:, None], w)
+
+
+def trapezoid(a: float, b: float, m: int) -> Quadrature:
+    """Composite trapezoid rule on [a, b]: h = (b−a)/(m−1), weights h/2, h, …, h, h/2 (error O(h²))."""
+    a, b = _interval(a, b)
+    x, w = _rule_1d(a, b, positive_int(m, "m"), "trapezoid")
+    return Quadrature(x[:, None], w)
+
+
+def _box(box: Any) -> list[tuple[float, float]]:
+    if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) == 0:
+        raise TypeError(f"box must be a non-empty sequence of (a, b) pairs, got {box!r}")
+    out = []
+    for i, side in enumerate(box):
+        if not isinstance(side, Sequence) or len(side) != 2:
+            raise TypeError(f"box[{i}] must be an (a, b) pair, got {side!r}")
+        out.append(_interval(side[0], side[1], f"box[{i}]"))
+    return out
+
+
+def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") -> Quadrature:
+    """Tensor product of 1-D rules on the box Π_i [a_i, b_i]: weights multiply, Σ w = Π (b_i − a_i).
+
+    Args:
+        box: ``[(a_1, b_1), ..., (a_d, b_d)]``.
+        m: points per side, one int for all sides or one per side.
+        rule: ``"gauss_legendre"`` or ``"trapezoid"``.
+    """
+    sides = _box(box)
+    one_of(rule, "rule", ("gauss_legendre", "trapezoid"))
+    ms = [m] * len(sides) if isinstance(m, (numbers.Integral, np.integer)) and not isinstance(m, bool) else list(m)
+    if len(ms) != len(sides):
+        raise ValueError(f"m must give one count per side ({len(sides)}), got {m!r}")
+    rules = [_rule_1d(a, b, positive_int(k, "m"), rule) for (a, b), k in zip(sides, ms)]
+    pts = np.array(list(itertools.product(*[r[0] for r in rules])), dtype=np.float64)
+    w = np.prod(np.array(list(itertools.product(*[r[1] for r in rules])), dtype=np.float64), axis=1)
+    return Quadrature(pts, w)
+
+
+def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
+    """m uniform points in the box, weights |Ω|/m (an unbiased estimator of ∫_Ω f).
+
+    Args:
+        box: ``[(a_1, b_1), ..., (a_d, b_d)]``.
+        m: number of points.
+        generator: a ``numpy.random.Generator`` or a ``torch.Generator`` (required: no global RNG).
+    """
+    sides = _box(box)
+    m = positive_int(m, "m")
+    d = len(sides)
+    if isinstance(generator, np.random.Generator):
+        u = generator.random((m, d))
+    elif type(generator).__module__.split(".")[0] == "torch" and type(generator).__name__ == "Generator":
+        import torch
+
+        u = torch.rand((m, d), generator=generator, dtype=torch.float64).numpy()
+    else:
+        raise TypeError(
+            f"generator must be a numpy.random.Generator or torch.Generator, got {type(generator).__name__}"
+        )
+    lo = np.array([a for a, _ in sides])
+    hi = np.array([b for _, b in sides])
+    volume = float(np.prod(hi - lo))
+    return Quadrature(lo + u * (hi - lo), np.full(m, volume / m))
+
+
+# The constructors are also reachable as ``Quadrature.gauss_legendre(...)`` and so on.
+for _ctor in (gauss_legendre, trapezoid, tensor_grid, monte_carlo):
+    setattr(Quadrature, _ctor.__name__, staticmethod(_ctor))
+del _ctor

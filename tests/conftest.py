@@ -1,0 +1,25 @@
+"""Test configuration: hypothesis profiles (no deadline), shared tolerances, torch thread count."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", deadline=None, max_examples=40, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("nightly", deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+# One tolerance table, keyed by dtype (the neural-tangents pattern): atol is relative to σ₁.
+TOLERANCES = {
+    np.dtype(np.float64): {"rtol": 1e-10, "atol": 1e-12},
+    np.dtype(np.float32): {"rtol": 1e-4, "atol": 1e-5},
+}
+
+
+def tol(dtype=np.float64) -> dict[str, float]:
+    return TOLERANCES[np.dtype(dtype)]

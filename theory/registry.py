@@ -1,0 +1,139 @@
+"""The theorem registry: theorem id -> its `Bound`s and the numerics experiment that measures them.
+
+A user adds a theorem with one call::
+
+    from theory.registry import Theorem, register
+    register(Theorem(id="mine.lemma1", title="...", bounds=(my_bound,),
+                     experiment="mypackage.experiments:lemma1", paper="ours", note="..."))
+
+``experiment`` is a ``"module:function"`` string, resolved only when the experiment runs, so that
+importing `theory` never imports torch or `numerics`. Built-in theorems register themselves when
+their theory module is imported; third-party packages can also register through the
+``rankbounds.theorems`` entry-point group (each entry point is a module to import).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Callable
+
+from theory._bound import Bound
+
+_BUILTIN_MODULES = ("theory.staircase", "theory.bottleneck", "theory.spikes", "theory.collapse")
+_ENTRY_POINT_GROUP = "rankbounds.theorems"
+_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_EXPERIMENT_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """One registered theorem.
+
+    Args:
+        id: ``"<paper>.<theorem>"``, lower case, e.g. ``"staircase.thm3_3"``.
+        title: one line for the report.
+        bounds: the inequalities; the experiment reports one check row per bound and point.
+        experiment: ``"module:function"``; the function follows `numerics.experiment.Experiment`.
+        paper: ``"arXiv 2412.05144"``, or ``"ours"`` for a statement with no paper behind it.
+        note: the proofs note, e.g. ``"proofs_notes/staircase.md"``.
+    """
+
+    id: str
+    title: str
+    bounds: tuple[Bound, ...]
+    experiment: str
+    paper: str
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not _ID_PATTERN.match(self.id):
+            raise ValueError(f"Theorem id must look like 'paper.theorem' (lower case), got {self.id!r}")
+        bounds = tuple(self.bounds)
+        if not bounds or not all(isinstance(b, Bound) for b in bounds):
+            raise TypeError(f"Theorem {self.id!r}: bounds must be a non-empty tuple of Bound, got {self.bounds!r}")
+        names = [b.name for b in bounds]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Theorem {self.id!r}: bound names must be unique, got {names}")
+        object.__setattr__(self, "bounds", bounds)
+        if not isinstance(self.experiment, str) or not _EXPERIMENT_PATTERN.match(self.experiment):
+            raise ValueError(
+                f"Theorem {self.id!r}: experiment must be 'module:function', got {self.experiment!r}"
+            )
+
+    @property
+    def ours(self) -> bool:
+        """True when every bound is derived here rather than quoted from the paper."""
+        return all(b.ours for b in self.bounds)
+
+    def bound(self, name: str) -> Bound:
+        for b in self.bounds:
+            if b.name == name:
+                return b
+        raise KeyError(f"Theorem {self.id!r} has no bound {name!r}; it has {[b.name for b in self.bounds]}")
+
+    def resolve_experiment(self) -> Callable:
+        """Import and return the experiment function (this is where numerics gets imported)."""
+        module_name, func_name = self.experiment.split(":")
+        module = importlib.import_module(module_name)
+        try:
+            return getattr(module, func_name)
+        except AttributeError:
+            raise ValueError(f"Theorem {self.id!r}: {module_name} has no function {func_name!r}") from None
+
+
+_REGISTRY: dict[str, Theorem] = {}
+_loaded = False
+
+
+def register(theorem: Theorem, *, replace: bool = False) -> Theorem:
+    """Add ``theorem``; re-registering an id raises unless ``replace=True`` (or it is the same object)."""
+    if not isinstance(theorem, Theorem):
+        raise TypeError(f"register() takes a Theorem, got {type(theorem).__name__}")
+    old = _REGISTRY.get(theorem.id)
+    if old is not None and old != theorem and not replace:
+        raise ValueError(f"theorem {theorem.id!r} is already registered; pass replace=True to override it")
+    _REGISTRY[theorem.id] = theorem
+    return theorem
+
+
+def unregister(theorem_id: str) -> None:
+    """Remove a theorem (used by tests and by users replacing a built-in)."""
+    _REGISTRY.pop(theorem_id, None)
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for name in _BUILTIN_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    for ep in entry_points(group=_ENTRY_POINT_GROUP):
+        importlib.import_module(ep.value.split(":")[0])
+
+
+def get(theorem_id: str) -> Theorem:
+    """The registered theorem with this id."""
+    _load()
+    try:
+        return _REGISTRY[theorem_id]
+    except KeyError:
+        raise KeyError(f"no theorem {theorem_id!r} registered; registered: {sorted(_REGISTRY)}") from None
+
+
+def ids() -> list[str]:
+    """All registered theorem ids, sorted."""
+    _load()
+    return sorted(_REGISTRY)
+
+
+def theorems() -> list[Theorem]:
+    """All registered theorems, sorted by id."""
+    return [_REGISTRY[i] for i in ids()]
