@@ -90,12 +90,12 @@ class Quadrature:
         """The nodes as a torch tensor (float64 unless ``dtype`` is given)."""
         import torch
 
-        return torch.as_tensor(self.points, dtype=dtype or torch.float64)
+        return torch.from_numpy(self.points.copy()).to(dtype or torch.float64)
 
     def weights_tensor(self, dtype: Any = None):
         import torch
 
-        return torch.as_tensor(self.weights, dtype=dtype or torch.float64)
+        return torch.from_numpy(self.weights.copy()).to(dtype or torch.float64)
 
     def __repr__(self) -> str:
         return f"Quadrature(m={self.size}, d={self.dim}, volume={self.volume:.6g})"

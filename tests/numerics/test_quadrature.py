@@ -1,0 +1,87 @@
+"""numerics.quadrature: exactness, convergence order, measure convention, generators, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numerics.quadrature import Quadrature, gauss_legendre, monte_carlo, tensor_grid, trapezoid
+
+
+@given(st.integers(1, 30), st.floats(-5, 0), st.floats(0.1, 5))
+def test_gauss_legendre_exact_to_degree_2m_minus_1(m, a, length):
+    b = a + length
+    q = gauss_legendre(a, b, m)
+    deg = 2 * m - 1
+    exact = (b ** (deg + 1) - a ** (deg + 1)) / (deg + 1)
+    np.testing.assert_allclose(q.integrate(q.points[:, 0] ** deg), exact, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(q.volume, length, rtol=1e-13)
+
+
+def test_trapezoid_weights_include_h_and_converge_at_order_two():
+    q = trapezoid(0.0, 2.0, 5)
+    np.testing.assert_allclose(q.weights, [0.25, 0.5, 0.5, 0.5, 0.25])
+    errs = [abs(trapezoid(0, np.pi, m).integrate(np.sin(trapezoid(0, np.pi, m).points[:, 0])) - 2) for m in (65, 129)]
+    np.testing.assert_allclose(errs[0] / errs[1], 4.0, rtol=1e-2)  # h halves, error quarters
+
+
+def test_tensor_grid_integrates_separable_polynomials_on_a_box():
+    q = tensor_grid([(-1, 1), (0, 2), (1, 4)], 4)
+    assert q.points.shape == (64, 3) and q.dim == 3
+    x, y, z = q.points.T
+    # ∫ x² y³ z dV = (2/3)(4)(7.5)
+    np.testing.assert_allclose(q.integrate(x**2 * y**3 * z), (2 / 3) * 4 * 7.5, rtol=1e-12)
+    np.testing.assert_allclose(q.volume, 2 * 2 * 3)
+    qt = tensor_grid([(-1, 1), (0, 1)], [201, 101], rule="trapezoid")
+    np.testing.assert_allclose(qt.volume, 2.0)
+
+
+def test_monte_carlo_is_reproducible_and_unbiased():
+    box = [(-1, 1), (-1, 1)]
+    q1 = monte_carlo(box, 20000, np.random.default_rng(7))
+    q2 = monte_carlo(box, 20000, np.random.default_rng(7))
+    np.testing.assert_array_equal(q1.points, q2.points)
+    np.testing.assert_allclose(q1.weights, 4.0 / 20000)
+    x, y = q1.points.T
+    f = x**2 + y**2  # ∫ = 8/3; standard error ≈ 4·std(f)/√m ≈ 0.011
+    assert abs(q1.integrate(f) - 8 / 3) < 0.05
+    qt = monte_carlo(box, 100, torch.Generator().manual_seed(3))
+    qt2 = monte_carlo(box, 100, torch.Generator().manual_seed(3))
+    np.testing.assert_array_equal(qt.points, qt2.points)
+    assert np.all(np.abs(qt.points) <= 1)
+
+
+def test_inner_and_norm2_match_integrals():
+    q = gauss_legendre(-1, 1, 40)
+    x = q.points[:, 0]
+    np.testing.assert_allclose(q.inner(x, x**3), 2 / 5, rtol=1e-12)
+    np.testing.assert_allclose(q.norm2(x), 2 / 3, rtol=1e-12)
+    F = np.stack([np.ones_like(x), x, x**2], axis=1)
+    G = q.inner(F, F)
+    np.testing.assert_allclose(G, [[2, 0, 2 / 3], [0, 2 / 3, 0], [2 / 3, 0, 2 / 5]], atol=1e-13)
+    np.testing.assert_allclose(q.norm2(F), np.diag(G), rtol=1e-12)
+    assert Quadrature.gauss_legendre(-1, 1, 40).size == 40
+    assert q.points_tensor().dtype == torch.float64
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match=r"interval must satisfy a < b with finite ends, got \(1.0, 0.0\)"):
+        gauss_legendre(1, 0, 5)
+    with pytest.raises(ValueError, match="m must be >= 1, got 0"):
+        trapezoid(0, 1, 0)
+    with pytest.raises(ValueError, match="trapezoid rule needs m >= 2"):
+        trapezoid(0, 1, 1)
+    with pytest.raises(TypeError, match="m must be an integer, got float 3.5"):
+        gauss_legendre(0, 1, 3.5)
+    with pytest.raises(TypeError, match="generator must be a numpy.random.Generator or torch.Generator, got int"):
+        monte_carlo([(0, 1)], 10, 42)
+    with pytest.raises(ValueError, match=r"box\[1\] must satisfy a < b"):
+        tensor_grid([(0, 1), (2, 2)], 3)
+    with pytest.raises(ValueError, match="weights must be non-negative"):
+        Quadrature(np.zeros((2, 1)), np.array([1.0, -1.0]))
+    q = gauss_legendre(0, 1, 3)
+    with pytest.raises(ValueError, match=r"f must have 3 rows \(one per node\), got shape \(4,\)"):
+        q.integrate(np.ones(4))

@@ -1,0 +1,302 @@
+"""numerics.ranks: exactness on Legendre polynomials, property tests on built spectra, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+from hypothesis import example, given
+from hypothesis import strategies as st
+from numpy.polynomial import legendre
+
+from numerics import ranks
+from numerics.quadrature import gauss_legendre, trapezoid
+from tests.conftest import tol
+from tests.strategies import matrices_with_spectrum, random_orthogonal, seeds
+
+# -- exactness -------------------------------------------------------------------------------
+
+
+def legendre_features(x: np.ndarray, k: int) -> np.ndarray:
+    """(m, k+1) values of P_0..P_k at x."""
+    return np.stack([legendre.legval(x, np.eye(k + 1)[j]) for j in range(k + 1)], axis=1)
+
+
+def legendre_gram(k: int) -> np.ndarray:
+    return np.array([2.0 / (2 * j + 1) for j in range(k + 1)])
+
+
+def thresholds_between(values: np.ndarray) -> list[tuple[float, int]]:
+    """Geometric midpoints between consecutive distinct eigenvalues, with the exact count above each."""
+    v = np.sort(values)[::-1]
+    out = [(v[0] * 2.0, 0), (v[-1] / 2.0, len(v))]
+    for i in range(len(v) - 1):
+        out.append((math.sqrt(v[i] * v[i + 1]), i + 1))
+    return out
+
+
+@pytest.mark.parametrize("k", [0, 1, 5, 12, 30])
+@pytest.mark.parametrize("method", ["svd", "gram"])
+def test_legendre_gram_is_exact_with_gauss_legendre(k, method):
+    q = gauss_legendre(-1.0, 1.0, k + 1)  # degree 2k integrands need 2m - 1 >= 2k
+    phi = legendre_features(q.points[:, 0], k)
+    np.testing.assert_allclose(ranks.gram_matrix(phi, q.weights), np.diag(legendre_gram(k)), atol=1e-13)
+    for eps, expected in thresholds_between(legendre_gram(k)):
+        assert ranks.epsilon_rank(phi, eps, q.weights, method=method) == expected
+
+
+def trapezoid_eigen_error_bound(k: int, m: int) -> float:
+    """Weyl + trapezoid error: |λ̂ − λ| ≤ ‖ΔM‖_F with |ΔM_ij| ≤ (b−a) h² max|(P_i P_j)''| / 12.
+
+    On [−1, 1]: |P_j| ≤ 1, |P_j'| ≤ j(j+1)/2, |P_j''| ≤ (j−1)j(j+1)(j+2)/8, so
+    |(P_i P_j)''| ≤ |P_i''| + 2|P_i'||P_j'| + |P_j''|.
+    """
+    h = 2.0 / (m - 1)
+    d1 = np.array([j * (j + 1) / 2 for j in range(k + 1)])
+    d2 = np.array([(j - 1) * j * (j + 1) * (j + 2) / 8 for j in range(k + 1)])
+    second = d2[:, None] + 2 * d1[:, None] * d1[None, :] + d2[None, :]
+    dM = 2.0 * h**2 * second / 12.0
+    return float(np.linalg.norm(dM))
+
+
+@pytest.mark.parametrize("k,m", [(3, 400), (8, 2000), (12, 4000)])
+def test_legendre_trapezoid_exact_away_from_the_justified_tolerance(k, m):
+    q = trapezoid(-1.0, 1.0, m)
+    phi = legendre_features(q.points[:, 0], k)
+    bound = trapezoid_eigen_error_bound(k, m)
+    lam = np.sort(np.linalg.eigvalsh(ranks.gram_matrix(phi, q.weights)))[::-1]
+    exact = np.sort(legendre_gram(k))[::-1]
+    assert np.max(np.abs(lam - exact)) <= bound  # the tolerance is a proof, not a guess
+    checked = 0
+    for eps, expected in thresholds_between(exact):
+        if np.min(np.abs(exact - eps)) > bound:  # thresholds farther than the error bound from any λ
+            assert ranks.epsilon_rank(phi, eps, q.weights) == expected
+            checked += 1
+    assert checked >= k  # the bound is tight enough to certify almost every gap
+
+
+# -- property tests --------------------------------------------------------------------------
+
+
+@given(matrices_with_spectrum())
+@example((np.eye(3), np.ones(3)))
+@example((np.ones((1, 5)) / np.sqrt(5), np.ones(1)))
+def test_rank_measure_chain(As):
+    A, s = As
+    rtol = 1e-9
+    nr = ranks.numerical_rank(A)
+    h_eig = ranks.effective_rank(A, spectrum="eigen")
+    pr = ranks.participation_ratio(A)
+    sr = ranks.stable_rank(A)
+    rv = ranks.effective_rank(A)
+    assert nr == len(s)
+    assert nr >= h_eig * (1 - rtol)
+    assert h_eig >= pr * (1 - rtol)
+    assert pr >= sr * (1 - rtol)
+    assert sr >= 1 - rtol
+    assert rv >= h_eig * (1 - rtol)
+    assert rv <= nr * (1 + rtol)
+    np.testing.assert_allclose(sr, np.sum(s**2) / s[0] ** 2, rtol=1e-9)
+
+
+@given(matrices_with_spectrum(), seeds, st.floats(1e-3, 1e3))
+def test_orthogonal_and_scale_invariance(As, seed, c):
+    A, _ = As
+    rng = np.random.default_rng(seed)
+    QA = random_orthogonal(rng, A.shape[0]) @ A @ random_orthogonal(rng, A.shape[1])
+    for f in (ranks.numerical_rank, ranks.effective_rank, ranks.stable_rank, ranks.participation_ratio):
+        np.testing.assert_allclose(f(QA), f(A), rtol=1e-9, err_msg=f.__name__)
+        np.testing.assert_allclose(f(c * A), f(A), rtol=1e-9, err_msg=f.__name__)
+    for k in range(min(A.shape) + 1):
+        np.testing.assert_allclose(ranks.dist_to_rank(QA, k), ranks.dist_to_rank(A, k), atol=1e-12)
+
+
+@st.composite
+def separated_features(draw, max_side=8):
+    """(Φ, ε): Φ = U diag(s) Vᵀ with s² on a decade grid and ε half a decade away from every s²."""
+    n = draw(st.integers(1, max_side))
+    m = draw(st.integers(n, max_side + 4))
+    exps = draw(st.lists(st.integers(0, 12), min_size=n, max_size=n, unique=True))
+    s = np.sqrt(10.0 ** -np.array(sorted(exps), dtype=float))
+    rng = np.random.default_rng(draw(seeds))
+    phi = random_orthogonal(rng, m)[:, :n] @ np.diag(s) @ random_orthogonal(rng, n)
+    eps = 10.0 ** -(draw(st.integers(-1, 12)) + 0.5)
+    return phi, eps, int(np.sum(s**2 > eps))
+
+
+@given(separated_features(), st.floats(1e-3, 1e3))
+def test_eps_rank_scales_with_c_squared(data, c):
+    phi, eps, expected = data
+    assert ranks.epsilon_rank(phi, eps) == expected
+    assert ranks.epsilon_rank(c * phi, c * c * eps) == expected
+
+
+@given(matrices_with_spectrum(min_sv=1e-6), st.lists(st.floats(1e-14, 10.0), min_size=2, max_size=6))
+def test_eps_rank_and_numerical_rank_non_increasing(As, epss):
+    A, _ = As
+    epss = sorted(epss)
+    r_eps = [ranks.epsilon_rank(A, e) for e in epss]
+    r_num = [ranks.numerical_rank(A, atol=e) for e in epss]
+    assert all(a >= b for a, b in zip(r_eps, r_eps[1:]))
+    assert all(a >= b for a, b in zip(r_num, r_num[1:]))
+
+
+@given(separated_features(), separated_features())
+def test_eps_rank_additive_over_block_diagonal_features(d1, d2):
+    (p1, eps, r1), (p2, _, _) = d1, d2
+    r2 = int(np.sum(ranks.gram_eigenvalues(p2) > eps))
+    block = scipy.linalg.block_diag(p1, p2)
+    w = np.concatenate([np.full(p1.shape[0], 1.0), np.full(p2.shape[0], 1.0)])
+    assert ranks.epsilon_rank(block, eps, w) == ranks.epsilon_rank(p1, eps) + ranks.epsilon_rank(p2, eps)
+    assert ranks.epsilon_rank(block, eps) == r1 + r2
+
+
+@given(matrices_with_spectrum())
+def test_dist_to_rank(As):
+    A, s = As
+    r = len(s)
+    assert ranks.dist_to_rank(A, r) <= 1e-12 * s[0] * max(A.shape)
+    d = [ranks.dist_to_rank(A, k) for k in range(r + 2)]
+    assert all(a >= b - 1e-15 for a, b in zip(d, d[1:]))
+    for k in range(r):
+        np.testing.assert_allclose(d[k], np.sqrt(np.sum(s[k:] ** 2)), rtol=1e-9)
+        np.testing.assert_allclose(ranks.dist_to_rank(A, k, norm="spectral"), s[k], rtol=1e-9)
+
+
+@given(separated_features(), seeds)
+def test_eps_linear_dependence_iff_lambda_min_below_eps(data, seed):
+    """Def. 2.3: ∃ unit c, ‖Σ c_i φ_i‖² ≤ ε  ⇔  λ_min(M) ≤ ε. Norms here come from the functions, not M."""
+    phi, eps, _ = data
+    q = gauss_legendre(-1, 1, phi.shape[0])  # any positive weights
+    sw = np.sqrt(q.weights)
+    phi_w = phi / sw[:, None]  # so that diag(√w) phi_w = phi
+    lam = ranks.gram_eigenvalues(phi_w, q.weights)
+    dependent = ranks.is_eps_linearly_dependent(phi_w, eps, q.weights)
+    assert dependent == (lam[-1] <= eps)
+    # witness: the bottom right-singular vector attains ‖Σ c_i φ_i‖² = λ_min
+    _, _, vt = np.linalg.svd(phi, full_matrices=False)
+    c = vt[-1]
+    np.testing.assert_allclose(q.norm2(phi_w @ c), lam[-1], rtol=1e-8, atol=1e-15)
+    # no unit c does better than λ_min
+    rng = np.random.default_rng(seed)
+    C = rng.standard_normal((phi.shape[1], 64))
+    C /= np.linalg.norm(C, axis=0)
+    assert np.all(q.norm2(phi_w @ C) >= lam[-1] * (1 - 1e-9))
+
+
+# -- both array libraries --------------------------------------------------------------------
+
+
+def test_torch_and_numpy_agree():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((40, 12)) @ np.diag(10.0 ** -np.arange(12)) @ random_orthogonal(rng, 12)
+    w = rng.random(40)
+    t = torch.from_numpy(A)
+    for f in (ranks.numerical_rank, ranks.effective_rank, ranks.stable_rank, ranks.participation_ratio):
+        assert f(t) == f(A)
+        assert isinstance(f(t), (int, float))
+    assert ranks.epsilon_rank(t, 1e-6, torch.from_numpy(w)) == ranks.epsilon_rank(A, 1e-6, w)
+    assert ranks.dist_to_rank(t, 3) == ranks.dist_to_rank(A, 3)
+
+
+def test_numerical_rank_follows_torch_tolerance_semantics():
+    rng = np.random.default_rng(1)
+    s = np.array([1.0, 1e-3, 1e-6, 1e-9, 1e-13])
+    A = random_orthogonal(rng, 7)[:, :5] @ np.diag(s) @ random_orthogonal(rng, 5)
+    t = torch.from_numpy(A)
+    for kw in ({}, {"atol": 1e-7}, {"rtol": 1e-4}, {"atol": 1e-2, "rtol": 1e-8}, {"atol": 1e-12, "rtol": 1e-5}):
+        assert ranks.numerical_rank(A, **kw) == int(torch.linalg.matrix_rank(t, **kw)), kw
+    assert ranks.numerical_rank(A) == np.linalg.matrix_rank(A)
+    # the default tolerance follows the input's dtype, like numpy and torch
+    A32 = A.astype(np.float32)
+    assert ranks.numerical_rank(A32) == int(torch.linalg.matrix_rank(torch.from_numpy(A32)))
+
+
+def test_eps_rank_methods_agree_on_network_features():
+    rng = np.random.default_rng(2)
+    q = gauss_legendre(-1, 1, 300)
+    W, b = rng.uniform(-3, 3, (1, 60)), rng.uniform(-3, 3, 60)
+    phi = np.tanh(q.points @ W + b)
+    for eps in (1e-3, 1e-6, 1e-9):
+        lam = ranks.gram_eigenvalues(phi, q.weights)
+        if np.min(np.abs(lam / eps - 1)) > 1e-6:
+            assert ranks.epsilon_rank(phi, eps, q.weights, "svd") == ranks.epsilon_rank(phi, eps, q.weights, "gram")
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+GOOD = np.ones((4, 3))
+
+
+def test_nan_is_rejected_with_its_position():
+    bad = GOOD.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"features must be finite, got nan at index \(1, 2\)"):
+        ranks.epsilon_rank(bad, 1e-6)
+
+
+def test_inf_is_rejected():
+    bad = GOOD.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="A must be finite, got inf"):
+        ranks.numerical_rank(bad)
+
+
+def test_empty_input_is_rejected():
+    with pytest.raises(ValueError, match=r"features must be non-empty, got shape \(0, 3\)"):
+        ranks.epsilon_rank(np.ones((0, 3)), 1e-6)
+
+
+def test_one_dimensional_input_is_rejected():
+    with pytest.raises(ValueError, match=r"must be 2-D .* got shape \(5,\)"):
+        ranks.stable_rank(np.ones(5))
+
+
+def test_negative_weights_are_rejected():
+    with pytest.raises(ValueError, match=r"weights must be non-negative, got \[-0.5\]"):
+        ranks.epsilon_rank(GOOD, 1e-6, np.array([1.0, -0.5, 1.0, 1.0]))
+
+
+def test_mismatched_weights_are_rejected():
+    with pytest.raises(ValueError, match="weights has length 3 but features have 4 rows"):
+        ranks.gram_matrix(GOOD, np.ones(3))
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-6, float("nan"), float("inf")])
+def test_nonpositive_eps_is_rejected(eps):
+    with pytest.raises(ValueError, match=r"eps must be finite and > 0, got"):
+        ranks.epsilon_rank(GOOD, eps)
+
+
+def test_non_number_eps_is_rejected():
+    with pytest.raises(TypeError, match="eps must be a real number, got str '1e-6'"):
+        ranks.epsilon_rank(GOOD, "1e-6")
+
+
+@pytest.mark.parametrize("k", [1.5, "2", None, True])
+def test_non_integer_k_is_rejected(k):
+    with pytest.raises(TypeError, match="k must be an integer, got"):
+        ranks.dist_to_rank(GOOD, k)
+
+
+def test_negative_k_is_rejected():
+    with pytest.raises(ValueError, match="k must be >= 0, got -1"):
+        ranks.dist_to_rank(GOOD, -1)
+
+
+def test_non_array_is_rejected():
+    with pytest.raises(TypeError, match="features must be a numpy array or torch tensor, got str"):
+        ranks.epsilon_rank("not an array", 1e-6)
+
+
+def test_complex_is_rejected():
+    with pytest.raises(TypeError, match="must be real"):
+        ranks.effective_rank(np.ones((2, 2), dtype=complex))
+
+
+def test_unknown_method_is_rejected():
+    with pytest.raises(ValueError, match=r"method must be one of \['svd', 'gram'\], got 'qr'"):
+        ranks.epsilon_rank(GOOD, 1e-6, method="qr")
