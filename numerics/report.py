@@ -1,0 +1,291 @@
+"""The verification report: run every registered theorem's experiment and write Markdown + HTML.
+
+For each theorem: the statement rendered from sympy, the citation and whether the statement is the
+paper's or ours, the bound-versus-empirical table (points, violations, minimum and median slack),
+the figures, the paper-versus-ours table and the experiment's notes. An experiment that raises is
+reported as an error (with its traceback) and the others still run.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from numerics.experiment import ExperimentResult, check_profile
+from numerics.io import atomic_write_text, provenance, write_table
+
+__all__ = ["TheoremOutcome", "run_report", "render_markdown", "render_html"]
+
+
+@dataclass
+class TheoremOutcome:
+    theorem_id: str
+    result: ExperimentResult | None
+    seconds: float
+    error: str | None = None
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def violations(self) -> int:
+        return int(self.summary["violations"].sum()) if not self.summary.empty else 0
+
+    @property
+    def status(self) -> str:
+        if self.error:
+            return "error"
+        if self.summary.empty:
+            return "no checks"
+        return "holds" if self.violations == 0 else f"{self.violations} violations"
+
+
+def _theorem_checks(result: ExperimentResult, theorem) -> pd.DataFrame:
+    names = {b.name for b in theorem.bounds}
+    return result.checks[result.checks["bound"].isin(names)]
+
+
+def run_report(
+    profile: str = "quick",
+    out_dir: Path | str = "results",
+    *,
+    seed: int = 0,
+    quiet: bool = False,
+    only: list[str] | None = None,
+    extras: bool = True,
+    log: Callable[[str], None] = print,
+) -> list[TheoremOutcome]:
+    """Run every registered theorem (or ``only`` these ids) and write ``report.md`` and ``report.html``.
+
+    Theorems that share an experiment function run it once. Each experiment writes under
+    ``out_dir/<experiment module>``.
+    """
+    from theory import registry
+
+    check_profile(profile)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    theorems = registry.theorems()
+    if only:
+        unknown = sorted(set(only) - {t.id for t in theorems})
+        if unknown:
+            raise ValueError(f"--only names unknown theorem ids {unknown}; registered: {[t.id for t in theorems]}")
+        theorems = [t for t in theorems if t.id in only]
+
+    cache: dict[str, tuple[ExperimentResult | None, float, str | None]] = {}
+    outcomes = []
+    for t in theorems:
+        if t.experiment not in cache:
+            log(f"[report] {t.id}: running {t.experiment} (profile={profile})")
+            t0 = time.perf_counter()
+            try:
+                fn = t.resolve_experiment()
+                sub = out_dir / t.experiment.split(":")[0].split(".")[-1] / t.experiment.split(":")[1]
+                res = fn(profile, seed=seed, out_dir=sub, quiet=quiet)
+                err = None
+            except Exception:  # reported in the document, never swallowed silently
+                res, err = None, traceback.format_exc()
+            cache[t.experiment] = (res, time.perf_counter() - t0, err)
+            log(f"[report] {t.id}: {'ERROR' if err else 'done'} in {cache[t.experiment][1]:.1f} s")
+        res, secs, err = cache[t.experiment]
+        summary = pd.DataFrame()
+        if res is not None:
+            from numerics.experiment import summarize_checks
+
+            summary = summarize_checks(_theorem_checks(res, t))
+        outcomes.append(TheoremOutcome(t.id, res, secs, err, summary))
+
+    extra_sections = _extra_sections(profile, out_dir, seed, quiet, log) if extras else []
+    config = {"profile": profile, "seed": seed, "only": only}
+    prov = provenance(config, seed)
+    md = render_markdown(outcomes, extra_sections, prov, out_dir)
+    atomic_write_text(out_dir / "report.md", md)
+    atomic_write_text(out_dir / "report.html", render_html(outcomes, extra_sections, prov, out_dir))
+    overview = _overview(outcomes)
+    write_table(overview, out_dir / "report_summary", config=config, seed=seed)
+    return outcomes
+
+
+def _extra_sections(profile, out_dir, seed, quiet, log) -> list[dict]:
+    """Sections that are not one registered theorem: the rank-measure reference table, and the
+    paper-vs-ours table of the ε-rank-raising methods (numerics.rank_methods), when installed."""
+    from numerics.rank_table import write_rank_measure_table
+
+    sections = []
+    df, _ = write_rank_measure_table(out_dir, seed=seed)
+    sections.append(
+        {
+            "title": "Rank measures on reference matrices and random tanh-network features",
+            "text": "Every measure of `numerics.ranks` (ε = 1e-6; network features use Gauss–Legendre weights on [−1, 1]).",
+            "tables": {"rank measures": df},
+            "figures": [],
+            "notes": [],
+        }
+    )
+    try:
+        from numerics.rank_methods import methods_report
+    except ImportError:
+        return sections
+    log("[report] staircase methods (paper §4): running numerics.rank_methods:methods_report")
+    t0 = time.perf_counter()
+    try:
+        comparison, figures, notes = methods_report(profile, seed=seed, out_dir=out_dir / "rank_methods", quiet=quiet)
+        sections.append(
+            {
+                "title": "Methods that raise ε-rank (arXiv 2412.05144, §4): ours beside the paper's",
+                "text": f"Ran in {time.perf_counter() - t0:.0f} s.",
+                "tables": {"paper vs ours": comparison},
+                "figures": list(figures),
+                "notes": list(notes),
+            }
+        )
+    except Exception:
+        sections.append({"title": "Methods that raise ε-rank", "text": "", "tables": {}, "figures": [], "notes": [], "error": traceback.format_exc()})
+    return sections
+
+
+def _overview(outcomes: list[TheoremOutcome]) -> pd.DataFrame:
+    rows = []
+    for o in outcomes:
+        s = o.summary
+        rows.append(
+            {
+                "theorem": o.theorem_id,
+                "status": o.status,
+                "points": int(s["points"].sum()) if not s.empty else 0,
+                "violations": o.violations,
+                "min_slack": float(s["min_slack"].min()) if not s.empty else float("nan"),
+                "seconds": round(o.seconds, 1),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    return df.to_markdown(index=False, floatfmt=".4g") if not df.empty else "_(empty)_"
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def render_markdown(outcomes, extra_sections, prov, out_dir: Path) -> str:
+    from theory import registry
+
+    lines = ["# rankbounds verification report", ""]
+    lines.append(
+        f"Profile `{prov['config']['profile']}`, seed {prov['seed']}, rankbounds {prov['versions']['rankbounds']}, "
+        f"torch {prov['versions']['torch']}, sympy {prov['versions']['sympy']}, numpy {prov['versions']['numpy']}; "
+        f"{prov['machine']['platform']}, {prov['machine']['cpu_count']} CPUs; {prov['created']}; "
+        f"commit {prov['git_commit'] or 'n/a'}."
+    )
+    lines += ["", "A bound holds at a point when slack = lhs − rhs ≥ 0 (for ≥) up to 1e-9 relative rounding.", ""]
+    lines += ["## Summary", "", _md_table(_overview(outcomes)), ""]
+    for o in outcomes:
+        t = registry.get(o.theorem_id)
+        lines += [f"## `{t.id}`: {t.title}", ""]
+        lines += [f"Paper: {t.paper}. Proofs note: `{t.note}`. Experiment: `{t.experiment}` ({o.seconds:.1f} s).", ""]
+        for b in t.bounds:
+            origin = "**ours** (derived here)" if b.ours else "**the paper's**"
+            lines += [f"- `{b.name}`, {origin}, {b.citation}. {b.description}", "", f"  $$ {b.latex()} $$", ""]
+        if o.error:
+            lines += ["**The experiment raised an error:**", "", "```", o.error.rstrip(), "```", ""]
+            continue
+        lines += ["**Bound against empirical values**", "", _md_table(o.summary), ""]
+        res = o.result
+        if res.comparison is not None and not res.comparison.empty:
+            lines += ["**Ours beside the paper's**", "", _md_table(res.comparison), ""]
+        for name, df in res.tables.items():
+            if len(df) <= 40:
+                lines += [f"**{name}**", "", _md_table(df), ""]
+        for fig in res.figures:
+            lines += [f"![{Path(fig).stem}]({_rel(fig, out_dir)})", ""]
+        for note in res.notes:
+            lines += [f"> {note}", ""]
+        if res.config:
+            lines += ["<details><summary>configuration</summary>", "", "```json", json.dumps(res.config, indent=1, default=str), "```", "</details>", ""]
+    for sec in extra_sections:
+        lines += [f"## {sec['title']}", "", sec.get("text", ""), ""]
+        if sec.get("error"):
+            lines += ["**Error:**", "", "```", sec["error"].rstrip(), "```", ""]
+        for name, df in sec["tables"].items():
+            lines += [f"**{name}**", "", _md_table(df), ""]
+        for fig in sec["figures"]:
+            lines += [f"![{Path(fig).stem}]({_rel(fig, out_dir)})", ""]
+        for note in sec["notes"]:
+            lines += [f"> {note}", ""]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}pre{background:#f7f7f7;padding:.6em;overflow-x:auto}
+.ok{color:#176317;font-weight:bold}.bad{color:#a11;font-weight:bold}img{max-width:100%;border:1px solid #eee}
+.stmt{background:#fbfbf4;border-left:3px solid #cc9;padding:.3em .8em;margin:.4em 0}
+"""
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<p><img alt="{html.escape(Path(path).stem)}" src="data:image/png;base64,{data}"></p>'
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    return df.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, na_rep="") if not df.empty else "<p><i>(empty)</i></p>"
+
+
+def render_html(outcomes, extra_sections, prov, out_dir: Path) -> str:
+    """Self-contained HTML: figures inlined as base64, statements as sympy's Unicode pretty-print plus LaTeX source."""
+    import sympy as sp
+
+    from theory import registry
+
+    esc = html.escape
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>rankbounds report</title><style>{_CSS}</style></head><body>"]
+    parts.append("<h1>rankbounds verification report</h1>")
+    parts.append(f"<p>Profile <code>{esc(str(prov['config']['profile']))}</code>, seed {esc(str(prov['seed']))}; {esc(prov['created'])}; commit {esc(str(prov['git_commit']))}.</p>")
+    parts.append("<details><summary>provenance</summary><pre>" + esc(json.dumps(prov, indent=1)) + "</pre></details>")
+    parts.append("<h2>Summary</h2>" + _html_table(_overview(outcomes)))
+    for o in outcomes:
+        t = registry.get(o.theorem_id)
+        parts.append(f"<h2><code>{esc(t.id)}</code>: {esc(t.title)}</h2>")
+        cls = "ok" if o.status == "holds" else "bad"
+        parts.append(f"<p>Status: <span class='{cls}'>{esc(o.status)}</span>. Paper: {esc(t.paper)}. Note: <code>{esc(t.note)}</code>. {o.seconds:.1f} s.</p>")
+        for b in t.bounds:
+            origin = "ours (derived here)" if b.ours else "the paper's"
+            parts.append(
+                f"<div class='stmt'><b>{esc(b.name)}</b> — {esc(origin)}; {esc(b.citation)}. {esc(b.description)}"
+                f"<pre>{esc(sp.pretty(b.expr, use_unicode=True))}</pre><details><summary>LaTeX</summary><code>{esc(b.latex())}</code></details></div>"
+            )
+        if o.error:
+            parts.append("<p class='bad'>The experiment raised an error:</p><pre>" + esc(o.error) + "</pre>")
+            continue
+        res = o.result
+        parts.append("<h3>Bound against empirical values</h3>" + _html_table(o.summary))
+        if res.comparison is not None and not res.comparison.empty:
+            parts.append("<h3>Ours beside the paper's</h3>" + _html_table(res.comparison))
+        for name, df in res.tables.items():
+            if len(df) <= 40:
+                parts.append(f"<h3>{esc(name)}</h3>" + _html_table(df))
+        parts.extend(_img(f) for f in res.figures if Path(f).exists())
+        parts.extend(f"<blockquote>{esc(n)}</blockquote>" for n in res.notes)
+    for sec in extra_sections:
+        parts.append(f"<h2>{esc(sec['title'])}</h2><p>{esc(sec.get('text', ''))}</p>")
+        if sec.get("error"):
+            parts.append("<pre>" + esc(sec["error"]) + "</pre>")
+        for name, df in sec["tables"].items():
+            parts.append(f"<h3>{esc(name)}</h3>" + _html_table(df))
+        parts.extend(_img(f) for f in sec["figures"] if Path(f).exists())
+        parts.extend(f"<blockquote>{esc(n)}</blockquote>" for n in sec["notes"])
+    parts.append("</body></html>")
+    return "\n".join(parts)

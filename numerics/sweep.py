@@ -1,0 +1,200 @@
+"""Sweeps: a grid of configurations × seeds, cached per configuration, resumable, on any Executor.
+
+Each configuration (grid values + seed + the function's name) is hashed together with the package
+version; its result is written atomically to ``cache_dir/<hash>.json`` with a provenance record.
+A configuration whose file exists is never run again, so a sweep that was killed resumes where it
+stopped. Work goes to a ``concurrent.futures.Executor``: a local process pool by default, or a Dask
+cluster (``executor="dask"``, optional extra ``rankbounds[dask]``), or any Executor you pass.
+
+The swept function is named as ``"module:function"`` (so worker processes can import it) and is
+called as ``fn(**config, seed=seed)``; it returns a JSON-serialisable dict of results.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import importlib
+import itertools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import pandas as pd
+
+from numerics._progress import progress
+from numerics.io import _jsonable, write_json
+
+__all__ = ["Sweep", "config_key", "resolve_function", "make_executor"]
+
+EXECUTORS = ("process", "thread", "serial", "dask")
+
+
+def resolve_function(spec: str) -> Callable[..., Mapping[str, Any]]:
+    """Import ``"module:function"``."""
+    if not isinstance(spec, str) or spec.count(":") != 1:
+        raise ValueError(f"function must be 'module:function', got {spec!r}")
+    module, name = spec.split(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except AttributeError:
+        raise ValueError(f"module {module!r} has no function {name!r}") from None
+
+
+def config_key(function: str, config: Mapping[str, Any], seed: int, version: str | None = None) -> str:
+    """sha256 of the canonical JSON of (function, config, seed, package version), first 20 hex digits."""
+    if version is None:
+        from numerics import __version__ as version
+    payload = json.dumps(
+        {"function": function, "config": _jsonable(dict(config)), "seed": seed, "version": version},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def _run_one(function: str, config: dict, seed: int, path: str, sweep_config: dict) -> str:
+    """Worker entry point: run one configuration and write its result file atomically."""
+    fn = resolve_function(function)
+    result = fn(**config, seed=seed)
+    if not isinstance(result, Mapping):
+        raise TypeError(f"{function} must return a dict, got {type(result).__name__}")
+    write_json(path, {"function": function, "key": Path(path).stem, "params": config, "result": dict(result)},
+               config={**sweep_config, **config}, seed=seed)
+    return path
+
+
+class _SerialExecutor(cf.Executor):
+    """Runs each task at submit time, in this process (debugging, and one-core machines)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            fut.set_exception(exc)
+        return fut
+
+
+def make_executor(kind: str = "process", workers: int | None = None) -> cf.Executor:
+    """A ``concurrent.futures.Executor``: ``process`` (default), ``thread``, ``serial`` or ``dask``.
+
+    ``dask`` starts a local ``distributed`` cluster; to use an existing cluster, pass
+    ``distributed.Client(address).get_executor()`` to `Sweep.run` instead.
+    """
+    if kind not in EXECUTORS:
+        raise ValueError(f"executor must be one of {list(EXECUTORS)}, got {kind!r}")
+    workers = workers or max(1, (os.cpu_count() or 2))
+    if kind == "process":
+        import multiprocessing as mp
+
+        return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    if kind == "thread":
+        return cf.ThreadPoolExecutor(max_workers=workers)
+    if kind == "serial":
+        return _SerialExecutor()
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError("executor='dask' needs the optional extra: pip install 'rankbounds[dask]'") from exc
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(cluster)
+    executor = client.get_executor()
+    _close_with_executor(executor, client, cluster)
+    return executor
+
+
+def _close_with_executor(executor, client, cluster) -> None:
+    shutdown = executor.shutdown
+
+    def _shutdown(wait=True, **kw):
+        shutdown(wait=wait)
+        client.close()
+        cluster.close()
+
+    executor.shutdown = _shutdown
+
+
+@dataclass
+class Sweep:
+    """A grid of configurations and seeds for one function.
+
+    Args:
+        function: ``"module:function"``, called as ``fn(**config, seed=seed) -> dict``.
+        grid: parameter name -> list of values; the sweep runs their Cartesian product.
+        seeds: the seeds each configuration runs with.
+        cache_dir: where each configuration's ``<hash>.json`` goes.
+    """
+
+    function: str
+    grid: Mapping[str, Iterable[Any]]
+    seeds: Iterable[int]
+    cache_dir: Path | str
+
+    def __post_init__(self) -> None:
+        resolve_function(self.function)
+        if not isinstance(self.grid, Mapping):
+            raise TypeError(f"grid must be a mapping of name -> list of values, got {type(self.grid).__name__}")
+        self.grid = {str(k): list(v) for k, v in self.grid.items()}
+        empty = [k for k, v in self.grid.items() if not v]
+        if empty:
+            raise ValueError(f"grid entries {empty} have no values")
+        self.seeds = [int(s) for s in self.seeds]
+        if not self.seeds:
+            raise ValueError("seeds must name at least one seed")
+        self.cache_dir = Path(self.cache_dir)
+
+    def configurations(self) -> list[tuple[str, dict[str, Any], int]]:
+        """(key, config, seed) for every point of grid × seeds."""
+        names = list(self.grid)
+        out = []
+        for values in itertools.product(*(self.grid[n] for n in names)):
+            config = dict(zip(names, values))
+            for seed in self.seeds:
+                out.append((config_key(self.function, config, seed), config, seed))
+        return out
+
+    def path(self, key: str) -> Path:
+        return self.cache_dir / f"{key}.json"
+
+    def pending(self) -> list[tuple[str, dict[str, Any], int]]:
+        return [c for c in self.configurations() if not self.path(c[0]).exists()]
+
+    def run(self, executor: str | cf.Executor = "process", *, workers: int | None = None, quiet: bool = False) -> pd.DataFrame:
+        """Run every configuration without a cached result; return all results as one table.
+
+        A configuration that raises is reported after the others finish (its file is not written,
+        so the next run retries it).
+        """
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        todo = self.pending()
+        own = isinstance(executor, str)
+        ex = make_executor(executor, workers) if own else executor
+        meta = {"function": self.function, "grid": self.grid, "seeds": self.seeds}
+        failures: list[tuple[dict, int, BaseException]] = []
+        try:
+            futures = {ex.submit(_run_one, self.function, cfg, seed, str(self.path(key)), meta): (cfg, seed) for key, cfg, seed in todo}
+            for fut in progress(cf.as_completed(futures), total=len(futures), desc=f"sweep {self.function}", quiet=quiet):
+                try:
+                    fut.result()
+                except Exception as exc:  # keep the rest running; report below
+                    failures.append((*futures[fut], exc))
+        finally:
+            if own:
+                ex.shutdown(wait=True)
+        if failures:
+            lines = "; ".join(f"{cfg} seed={seed}: {type(exc).__name__}: {exc}" for cfg, seed, exc in failures[:5])
+            raise RuntimeError(f"{len(failures)} of {len(todo)} configurations failed (finished ones are cached): {lines}")
+        return self.results()
+
+    def results(self) -> pd.DataFrame:
+        """One row per finished configuration: its parameters, seed, key and result fields."""
+        rows = []
+        for key, cfg, seed in self.configurations():
+            p = self.path(key)
+            if p.exists():
+                doc = json.loads(p.read_text())
+                rows.append({**cfg, "seed": seed, "key": key, **doc["result"]})
+        return pd.DataFrame(rows)
