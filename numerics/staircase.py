@@ -363,7 +363,7 @@ def search_conjecture(
 # --- the registered experiment for staircase.thm3_2 ---------------------------------------
 _PROFILE_SETTINGS = {
     "test": {"n": (6, 10), "trials": 2, "eps": (1e-2, 1e-4, 1e-6), "scales": (1.0, 6.0), "m1": 40, "m2": 8},
-    "quick": {"n": (6, 10, 12, 20), "trials": 4, "eps": (1e-2, 1e-4, 1e-6), "scales": (1.0, 4.0, 12.0), "m1": 96, "m2": 16},
+    "quick": {"n": (6, 10, 16, 30), "trials": 3, "eps": (1e-2, 1e-4, 1e-6), "scales": (1.0, 4.0, 12.0), "m1": 96, "m2": 16},
     "paper": {"n": (6, 10, 12, 25, 50), "trials": 10, "eps": (1e-2, 1e-4, 1e-6, 1e-8), "scales": (1.0, 4.0, 12.0), "m1": 256, "m2": 32},
 }
 
@@ -385,7 +385,7 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     cfg = _PROFILE_SETTINGS[check_profile(profile)]
     quads = {1: gauss_legendre(-1.0, 1.0, cfg["m1"]), 2: tensor_grid([(-1.0, 1.0)] * 2, cfg["m2"])}
     grid = list(itertools.product(ACTIVATIONS, quads, cfg["n"], cfg["scales"], range(cfg["trials"])))
-    frames, rows = [], []
+    records, rows = [], []
     for k, (act, dim, width, scale, trial) in enumerate(progress(grid, total=len(grid), desc="thm3_2", quiet=quiet)):
         rng = np.random.default_rng([seed, k])
         quad = quads[dim]
@@ -396,10 +396,10 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
             point = dict(activation=act, dim=dim, n=width, scale=scale, trial=trial, eps=e, p=q.p)
             vals = dict(e2=q.approx_error2, p=q.p, n=q.n, eps=q.eps, C=q.beta_norm2)
             checks = [th.thm3_2_paper.check(**vals), th.thm3_2_tight.check(**vals)]
-            frames.append(checks_frame(checks, **point))
+            records.extend({**point, **c.as_dict()} for c in checks)
             rows.append({**point, **q.as_dict(), "rhs_paper": checks[0].rhs, "rhs_tight": checks[1].rhs,
                          "K_lemma": (q.p + 1) * (q.n - q.p)})
-    checks_df = pd.concat(frames, ignore_index=True)
+    checks_df = checks_frame(records)
     table = pd.DataFrame(rows)
     interior = table[(table.p > 0) & (table.p < table.n) & (table.approx_error2 > 0)]
     loose_paper = float((interior.rhs_paper / interior.approx_error2).median()) if len(interior) else float("nan")
