@@ -101,7 +101,8 @@ def run_report(
             summary = summarize_checks(_theorem_checks(res, t))
         outcomes.append(TheoremOutcome(t.id, res, secs, err, summary))
 
-    extra_sections = _extra_sections(profile, out_dir, seed, quiet, log) if extras else []
+    # The sections that belong to no single theorem run with the full report, not with --only.
+    extra_sections = _extra_sections(profile, out_dir, seed, quiet, log) if extras and not only else []
     config = {"profile": profile, "seed": seed, "only": only}
     prov = provenance(config, seed)
     md = render_markdown(outcomes, extra_sections, prov, out_dir)
@@ -181,7 +182,7 @@ def _rel(path: Path, base: Path) -> str:
 def render_markdown(outcomes, extra_sections, prov, out_dir: Path) -> str:
     from theory import registry
 
-    lines = ["# rankbounds verification report", ""]
+    lines = [f"<!-- provenance: {json.dumps(prov, sort_keys=True)} -->", "# rankbounds verification report", ""]
     lines.append(
         f"Profile `{prov['config']['profile']}`, seed {prov['seed']}, rankbounds {prov['versions']['rankbounds']}, "
         f"torch {prov['versions']['torch']}, sympy {prov['versions']['sympy']}, numpy {prov['versions']['numpy']}; "

@@ -1,0 +1,24 @@
+"""Experiments for the report tests: one whose bound fails at one point, one that raises."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from numerics.experiment import ExperimentResult, checks_frame, comparison_row
+from theory import Bound
+
+x = sp.Symbol("x", nonnegative=True)
+y = sp.Symbol("y", nonnegative=True)
+XY = Bound("x_ge_y", "derived here: test", (x, y), lhs=x, rhs=y, ours=True)
+
+
+def mostly_holds(profile="quick", *, seed=0, out_dir=None, quiet=False):
+    rows = [XY.check(x=v, y=1.0) for v in (2.0, 3.0, 0.5)]
+    import pandas as pd
+
+    comparison = pd.DataFrame([comparison_row("toy quantity", 2.0, 3.0, "n=1", reproduced=False)])
+    return ExperimentResult("reporttest.toy", checks_frame(rows, seed=seed), comparison=comparison, notes=["one point violates"])
+
+
+def raises(profile="quick", *, seed=0, out_dir=None, quiet=False):
+    raise RuntimeError("this experiment is broken on purpose")

@@ -1,0 +1,45 @@
+"""numerics.report and `rankbounds report`: violations and errors are reported, never hidden."""
+
+from __future__ import annotations
+
+import pytest
+
+from numerics.cli import main
+from numerics.io import read_provenance
+from numerics.report import run_report
+from tests.numerics.report_fns import XY
+from theory import Theorem, register, registry
+
+
+@pytest.fixture
+def toy_theorems():
+    ok = register(Theorem("reporttest.toy", "x ≥ y", (XY,), "tests.numerics.report_fns:mostly_holds", "ours"))
+    bad = register(Theorem("reporttest.broken", "broken", (XY,), "tests.numerics.report_fns:raises", "ours"))
+    yield ok, bad
+    registry.unregister(ok.id)
+    registry.unregister(bad.id)
+
+
+def test_report_shows_violations_errors_and_comparison(toy_theorems, tmp_path):
+    outcomes = run_report("test", tmp_path, only=["reporttest.toy", "reporttest.broken"], extras=False, log=lambda s: None)
+    by_id = {o.theorem_id: o for o in outcomes}
+    assert by_id["reporttest.toy"].status == "1 violations"
+    assert by_id["reporttest.toy"].summary.iloc[0]["min_slack"] == pytest.approx(-0.5)
+    assert by_id["reporttest.broken"].status == "error"
+    md = (tmp_path / "report.md").read_text()
+    assert "this experiment is broken on purpose" in md
+    assert "| toy quantity" in md and "1.5" in md  # ratio ours/paper
+    assert "> one point violates" in md
+    assert read_provenance(tmp_path / "report.md")["config"]["profile"] == "test"
+    assert read_provenance(tmp_path / "report_summary.csv")["seed"] == 0
+
+
+def test_cli_exit_codes(toy_theorems, tmp_path):
+    assert main(["report", "--profile", "test", "--out", str(tmp_path), "--quiet", "--only", "reporttest.toy"]) == 0
+    assert main(["report", "--profile", "test", "--out", str(tmp_path), "--quiet", "--only", "reporttest.toy", "--strict"]) == 1
+    assert main(["report", "--profile", "test", "--out", str(tmp_path), "--quiet", "--only", "reporttest.broken"]) == 1
+
+
+def test_unknown_theorem_id_is_named(tmp_path, capsys):
+    assert main(["report", "--profile", "test", "--out", str(tmp_path), "--only", "nope.nothing"]) == 2
+    assert "unknown theorem ids ['nope.nothing']" in capsys.readouterr().err
