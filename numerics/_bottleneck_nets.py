@@ -1,0 +1,142 @@
+"""Deep MLPs for the bottleneck experiments: construction, full-batch Adam with weight decay, deep linear nets.
+
+The objective is the research note's C_λ(θ) = (1/N) Σ_i ‖f_θ(x_i) − y_i‖² + λ‖θ‖², with ‖θ‖² summing
+every weight and bias (the weight decay is in the loss, not in the optimiser).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from numerics._progress import progress
+from numerics._validation import nonnegative_float, positive_float, positive_int
+
+__all__ = ["make_mlp", "weight_matrices", "theta_norm2", "TrainResult", "train_full_batch", "make_deep_linear"]
+
+
+def make_mlp(
+    d_in: int,
+    width: int,
+    depth: int,
+    d_out: int,
+    *,
+    bias: bool = True,
+    scale: float = 1.0,
+    activation: str = "relu",
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> nn.Sequential:
+    """Linear(d_in, w), σ, …, Linear(w, d_out): ``depth`` weight matrices, He-normal × ``scale``, zero biases.
+
+    Args:
+        depth: number of weight matrices L >= 1 (L − 1 hidden layers).
+        activation: ``"relu"``, ``"leaky_relu"`` (slope 0.1), ``"tanh"`` or ``"identity"``.
+        generator: explicit torch.Generator for the initial weights (None: a fresh one seeded 0).
+    """
+    d_in, width, depth, d_out = (positive_int(v, n) for v, n in ((d_in, "d_in"), (width, "width"), (depth, "depth"), (d_out, "d_out")))
+    scale = positive_float(scale, "scale")
+    acts = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.1), "tanh": nn.Tanh, "identity": nn.Identity}
+    if activation not in acts:
+        raise ValueError(f"activation must be one of {sorted(acts)}, got {activation!r}")
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    sizes = [d_in] + [width] * (depth - 1) + [d_out]
+    mods: list[nn.Module] = []
+    for ell in range(depth):
+        lin = nn.Linear(sizes[ell], sizes[ell + 1], bias=bias, dtype=dtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.randn(lin.weight.shape, generator=gen, dtype=dtype) * scale * math.sqrt(2.0 / sizes[ell]))
+            if bias:
+                lin.bias.zero_()
+        mods.append(lin)
+        if ell < depth - 1:
+            mods.append(acts[activation]())
+    return nn.Sequential(*mods)
+
+
+def weight_matrices(model: nn.Module) -> list[torch.Tensor]:
+    """[W_1, …, W_L]: the weights of the model's nn.Linear layers, in order."""
+    return [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+def theta_norm2(model: nn.Module) -> float:
+    """‖θ‖² = Σ_ℓ ‖W_ℓ‖_F² + Σ_ℓ ‖b_ℓ‖², in float64."""
+    return float(sum(float((p.detach().double() ** 2).sum()) for p in model.parameters()))
+
+
+@dataclass
+class TrainResult:
+    """Final objective terms of a full-batch run; ``diverged`` when the loss stopped being finite."""
+
+    steps: int
+    mse: float
+    theta_norm2: float
+    objective: float
+    diverged: bool
+    history: list[dict] = field(default_factory=list)
+
+
+def train_full_batch(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    weight_decay: float,
+    steps: int,
+    lr: float = 1e-3,
+    lr_drop_at: float = 0.75,
+    lr_drop: float = 0.1,
+    record_every: int = 0,
+    quiet: bool = True,
+    desc: str = "train",
+) -> TrainResult:
+    """Adam on (1/N)Σ‖f(x_i) − y_i‖² + λ‖θ‖², lr × ``lr_drop`` after ``lr_drop_at`` of the steps (research note §4.3).
+
+    Trains ``model`` in place in its own dtype; ``x``, ``y`` are cast to it.
+    """
+    lam = nonnegative_float(weight_decay, "weight_decay")
+    steps = positive_int(steps, "steps")
+    lr = positive_float(lr, "lr")
+    if not 0.0 <= lr_drop_at <= 1.0:
+        raise ValueError(f"lr_drop_at must be in [0, 1], got {lr_drop_at!r}")
+    dtype = next(model.parameters()).dtype
+    x, y = x.to(dtype), y.to(dtype)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must have the same number of rows, got {x.shape[0]} and {y.shape[0]}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=lr)
+    drop_step = int(round(lr_drop_at * steps))
+    history: list[dict] = []
+    mse = norm2 = float("nan")
+    diverged = False
+    for step in progress(range(steps), total=steps, desc=desc, quiet=quiet):
+        if step == drop_step:
+            for group in opt.param_groups:
+                group["lr"] = lr * lr_drop
+        opt.zero_grad(set_to_none=True)
+        mse_t = ((model(x) - y) ** 2).sum(dim=1).mean()
+        norm_t = sum((p * p).sum() for p in params)
+        loss = mse_t + lam * norm_t
+        if not torch.isfinite(loss):
+            diverged = True
+            break
+        loss.backward()
+        opt.step()
+        if record_every and (step % record_every == 0):
+            history.append({"step": step, "mse": float(mse_t), "theta_norm2": float(norm_t)})
+    if not diverged:
+        with torch.no_grad():
+            mse = float(((model(x) - y) ** 2).sum(dim=1).mean())
+        norm2 = theta_norm2(model)
+        diverged = not (math.isfinite(mse) and math.isfinite(norm2))
+    return TrainResult(steps=steps, mse=mse, theta_norm2=norm2, objective=mse + lam * norm2, diverged=diverged, history=history)
+
+
+def make_deep_linear(d_in: int, width: int, depth: int, d_out: int, *, scale: float = 1.0,
+                     generator: torch.Generator | None = None, dtype: torch.dtype = torch.float64) -> nn.Sequential:
+    """A deep linear network W_L⋯W_1 (no biases, identity activations), initialised like `make_mlp`."""
+    return make_mlp(d_in, width, depth, d_out, bias=False, scale=scale, activation="identity",
+                    generator=generator, dtype=dtype)
