@@ -158,13 +158,15 @@ def test_conjecture_search_cheap():
     assert r["ratio"] == pytest.approx(np.sqrt(4) * max_min_subset_sv(Q)[0], rel=1e-12)
     assert r["ratio"] >= r["lemma_ratio"]  # Lemma 3.1 is a theorem
     assert r["ratio"] >= 1 - 1e-9, f"counterexample to the 1/sqrt(n) conjecture: {r}"
+    # the search really minimises: it gets near the conjectured sharp value 1 (random Q give ~1.3-1.6)
+    assert r["ratio"] <= 1.01
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [4, 5, 6, 7])
 def test_conjecture_search_full(n):
     for p in range(2, n - 1):
-        r = search_conjecture(n, p, starts=6, maxiter=1500, seed=10 * n + p)
+        r = search_conjecture(n, p, starts=5, maxiter=500, seed=10 * n + p)
         assert r["ratio"] >= r["lemma_ratio"]
         assert r["ratio"] >= 1 - 1e-9, f"counterexample to the 1/sqrt(n) conjecture: {r}"
 
