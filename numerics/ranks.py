@@ -26,6 +26,7 @@ from numerics._validation import (
 __all__ = [
     "singular_values",
     "gram_eigenvalues",
+    "gram_error_bound",
     "gram_matrix",
     "epsilon_rank",
     "is_eps_linearly_dependent",
@@ -36,7 +37,7 @@ __all__ = [
     "dist_to_rank",
 ]
 
-_EPS_RANK_METHODS = ("svd", "gram")
+_EPS_RANK_METHODS = ("auto", "svd", "gram")
 
 
 def _weighted(features: Any, weights: Any | None) -> np.ndarray:
@@ -76,19 +77,34 @@ def gram_matrix(features: Any, weights: Any | None = None) -> np.ndarray:
 
 
 def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "svd") -> np.ndarray:
-    """λ(M), descending, for M = Φᵀ diag(w) Φ: σ(diag(√w)Φ)² (``"svd"``) or eigvalsh(M) (``"gram"``).
+    """λ(M), descending, all n of them, for M = Φᵀ diag(w) Φ: σ(diag(√w)Φ)² (``"svd"``) or eigvalsh(M) (``"gram"``).
 
     The ``"gram"`` path squares the condition number: eigenvalues below about n·eps·λ_max are
     rounding noise (and may come out negative; they are clamped at 0).
     """
-    one_of(method, "method", _EPS_RANK_METHODS)
+    one_of(method, "method", _EPS_RANK_METHODS[1:])
     if method == "svd":
-        return singular_values(features, weights) ** 2
+        B = _weighted(features, weights)
+        s2 = singular_values(B) ** 2
+        return np.concatenate([s2, np.zeros(B.shape[1] - s2.size)])  # m < n: M has n − m zero eigenvalues
     lam = scipy.linalg.eigvalsh(gram_matrix(features, weights), check_finite=False)
     return np.clip(lam[::-1], 0.0, None)
 
 
-def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: str = "svd") -> int:
+def gram_error_bound(features: Any, weights: Any | None = None) -> float:
+    """δ with |λ̂_i − λ_i| ≤ δ for the ``"gram"`` eigenvalues: (m + n)·u·tr(M), u the float64 unit roundoff.
+
+    Forming M in floating point perturbs entry (i, j) by at most γ_m Σ_k w_k|φ_ki||φ_kj| ≤
+    γ_m √(M_ii M_jj), so ‖ΔM‖_F ≤ γ_m tr M; eigvalsh adds a backward error of order n·u·‖M‖₂ ≤ n·u·tr M.
+    Weyl's inequality turns the sum into a bound on every eigenvalue (Higham, *Accuracy and Stability*,
+    §3.5 and §10.1; Golub & Van Loan, Thm 8.1.5).
+    """
+    B = _weighted(features, weights)
+    m, n = B.shape
+    return float((m + n) * np.finfo(np.float64).eps * np.sum(B * B))
+
+
+def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: str = "auto") -> int:
     """r_ε(M) = #{λ(M) > ε}, M = Φᵀ diag(w) Φ (arXiv 2412.05144, Def. 2.5).
 
     Args:
@@ -96,20 +112,24 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
         eps: the threshold ε > 0 (the paper uses 1e-6). Absolute, so not scale-invariant:
             ``epsilon_rank(c·Φ, c²·ε) == epsilon_rank(Φ, ε)``.
         weights: ``(m,)`` quadrature weights integrating over Ω (∫1 = |Ω|); ``None`` = ones.
-        method: ``"svd"`` (default, squares singular values of diag(√w)Φ) or ``"gram"``
-            (eigvalsh of M; faster, accurate only for ε well above n·eps·λ_max).
+        method: ``"auto"`` (default): eigvalsh of M, certified by `gram_error_bound`: when an
+            eigenvalue lies within δ of ε, recount from the SVD. ``"svd"``: squared singular values of
+            diag(√w)Φ (always accurate). ``"gram"``: eigvalsh of M, uncertified. README has the timings.
     """
     eps = positive_float(eps, "eps")
+    one_of(method, "method", _EPS_RANK_METHODS)
+    if method == "auto":
+        lam = gram_eigenvalues(features, weights, "gram")
+        if np.min(np.abs(lam - eps)) > gram_error_bound(features, weights):
+            return int(np.count_nonzero(lam > eps))
+        method = "svd"
     return int(np.count_nonzero(gram_eigenvalues(features, weights, method) > eps))
 
 
 def is_eps_linearly_dependent(features: Any, eps: float, weights: Any | None = None) -> bool:
     """Def. 2.3 of arXiv 2412.05144: ∃ unit c with ‖Σ c_i φ_i‖² ≤ ε, i.e. λ_min(M) ≤ ε."""
     eps = nonnegative_float(eps, "eps")
-    lam = gram_eigenvalues(features, weights)
-    n = as_matrix(features).shape[1]
-    lam_min = lam[-1] if lam.size == n else 0.0  # fewer points than neurons: M is singular
-    return bool(lam_min <= eps)
+    return bool(gram_eigenvalues(features, weights)[-1] <= eps)
 
 
 def _default_rtol(A: Any, shape: tuple[int, int]) -> float:

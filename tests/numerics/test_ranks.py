@@ -226,6 +226,18 @@ def test_eps_rank_methods_agree_on_network_features():
             assert ranks.epsilon_rank(phi, eps, q.weights, "svd") == ranks.epsilon_rank(phi, eps, q.weights, "gram")
 
 
+@given(matrices_with_spectrum(max_side=12, min_sv=1e-9, max_sv=10.0), st.floats(-1e-12, 1e-12), st.integers(0, 11))
+def test_auto_method_is_certified_against_svd(As, rel, i):
+    """The gram error bound really bounds the eigenvalue error, and "auto" agrees with the SVD even
+    when ε sits on an eigenvalue (where an uncertified eigvalsh count may be off by one)."""
+    A, s = As
+    lam_svd = ranks.gram_eigenvalues(A, method="svd")
+    lam_gram = ranks.gram_eigenvalues(A, method="gram")
+    assert np.max(np.abs(lam_gram - lam_svd)) <= ranks.gram_error_bound(A)
+    eps = float(s[min(i, len(s) - 1)] ** 2 * (1 + rel))
+    assert ranks.epsilon_rank(A, eps, method="auto") == ranks.epsilon_rank(A, eps, method="svd")
+
+
 # -- bad input -------------------------------------------------------------------------------
 
 GOOD = np.ones((4, 3))
@@ -298,5 +310,5 @@ def test_complex_is_rejected():
 
 
 def test_unknown_method_is_rejected():
-    with pytest.raises(ValueError, match=r"method must be one of \['svd', 'gram'\], got 'qr'"):
+    with pytest.raises(ValueError, match=r"method must be one of \['auto', 'svd', 'gram'\], got 'qr'"):
         ranks.epsilon_rank(GOOD, 1e-6, method="qr")
