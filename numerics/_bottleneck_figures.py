@@ -19,7 +19,7 @@ __all__ = ["heatmap_figure", "depth_figure"]
 
 def heatmap_figure(models, depths, path: Path, *, top: int = 10, config=None, seed=None) -> Path:
     """One panel per depth: log10 s_i(W_ℓ) for the first ``top`` singular values (rows i, columns ℓ)."""
-    fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.0), squeeze=False)
+    fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.0), squeeze=False, constrained_layout=True)
     vmin, vmax = -3.0, 0.5
     im = None
     for ax, model, L in zip(axes[0], models, depths):
@@ -32,9 +32,10 @@ def heatmap_figure(models, depths, path: Path, *, top: int = 10, config=None, se
                        extent=(0.5, len(sv) + 0.5, top + 0.5, 0.5))
         ax.set_title(f"L = {L}")
         ax.set_xlabel("layer ℓ")
-        ax.set_ylabel("singular value index i")
+        if ax is axes[0][0]:
+            ax.set_ylabel("singular value index i")
     fig.colorbar(im, ax=axes[0].tolist(), label="log10 s_i(W_ℓ)")
-    fig.suptitle("Singular values of the weight matrices (bottleneck: k or k+1 bright rows in the middle)", fontsize=9)
+    fig.suptitle("log10 singular values of W_ℓ: k (or k+1) bright rows in the middle layers = bottleneck", fontsize=9, y=1.02)
     path = save_figure(fig, path, config=config, seed=seed)
     plt.close(fig)
     return path

@@ -130,6 +130,7 @@ def master_checks(
     Columns: bound, lhs, rhs, slack, holds, sample, k, and ``point`` (e.g. depth, seed).
     """
     max_k = positive_int(max_k, "max_k")
+    _check_inputs(model, x)
     sv_layers = layer_singular_values(model)
     norm2 = theta_norm2(model)
     sj_all = jacobian_singular_values(model, x)

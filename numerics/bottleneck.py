@@ -56,6 +56,8 @@ __all__ = [
     "representation_singular_values",
     "jacobian_singular_values",
     "train_deep_linear",
+    "linear_fits",
+    "middle_layers",
     "MASTER_BOUNDS",
 ]
 
@@ -92,7 +94,7 @@ _TEST = BottleneckConfig(depth=4, width=30, n=100, lam_times_depth=0.4, steps=20
 PROFILE_CONFIGS: dict[str, tuple[BottleneckConfig, ...]] = {
     "test": (_TEST, replace(_TEST, depth=8)),
     "quick": tuple(
-        BottleneckConfig(depth=L, width=50, n=200, lam_times_depth=0.3, steps=3000, lr=3e-3) for L in (6, 12)
+        BottleneckConfig(depth=L, width=50, n=200, lam_times_depth=0.3, steps=6000, lr=3e-3) for L in (6, 12, 18)
     ),
     "paper": tuple(
         BottleneckConfig(depth=L, steps=12_000 if L <= 12 else 30_000) for L in (6, 9, 12, 15, 18)
@@ -327,12 +329,21 @@ def _write_outputs(out: Path, configs, checks_df, comparison, tables, config, se
 _LINEAR_PROFILES = {"test": (2, 4, 8), "quick": (2, 4, 8, 16), "paper": (2, 4, 8, 16, 32)}
 
 
+LINEAR_TARGET_SVALS = (3.0, 1.0, 0.3)
+_LINEAR_FITS: dict[tuple, LinearFit] = {}
+
+
 def linear_fits(depths, *, seed: int = 0, weight_decay: float = 1e-2, quiet: bool = True) -> list[LinearFit]:
-    """Deep linear networks fitted to a 6×5 target with singular values (3, 1, 0.3), one per depth."""
-    A = target_with_spectrum([3.0, 1.0, 0.3], 6, 5, seed)
+    """Deep linear networks fitted to a 6×5 target with singular values (3, 1, 0.3), one per depth (cached per process)."""
+    A = target_with_spectrum(list(LINEAR_TARGET_SVALS), 6, 5, seed)
+    out = []
     with _threads(1):
-        return [train_deep_linear(A, L, weight_decay=weight_decay, seed=seed)
-                for L in progress(depths, total=len(depths), desc="deep linear", quiet=quiet)]
+        for L in progress(list(depths), total=len(depths), desc="deep linear", quiet=quiet):
+            key = (int(L), int(seed), float(weight_decay))
+            if key not in _LINEAR_FITS:
+                _LINEAR_FITS[key] = train_deep_linear(A, L, weight_decay=weight_decay, seed=seed)
+            out.append(_LINEAR_FITS[key])
+    return out
 
 
 def linear_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = False) -> ExperimentResult:

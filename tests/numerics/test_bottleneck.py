@@ -1,0 +1,263 @@
+"""numerics.bottleneck: deep linear nets reach the closed-form cost; (★) holds on random and trained ReLU
+networks; trained networks show the bottleneck (fast version here, paper scale under -m slow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import numerics.bottleneck as nb
+from numerics._bottleneck_measure import jacobians, preactivations
+from numerics._bottleneck_nets import weight_matrices
+from tests.conftest import tol
+from theory.bottleneck import minimal_norm_factor_singular_values
+
+LINEAR_DEPTHS = (2, 4, 8)
+
+
+# -- deep linear networks: exact --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def linear_fits():
+    return nb.linear_fits(LINEAR_DEPTHS)
+
+
+def test_deep_linear_nets_reach_closed_form_minimal_cost(linear_fits):
+    for fit in linear_fits:
+        # ‖θ‖² = L Σ s_i(P)^{2/L} for the product P the network computes (balanced critical point).
+        assert abs(fit.relative_cost_gap) < 1e-7, (fit.depth, fit.relative_cost_gap)
+        assert fit.check().holds
+        assert fit.gradient_norm < 1e-4
+
+
+def test_deep_linear_layers_have_singular_values_s_to_the_one_over_L(linear_fits):
+    for fit in linear_fits:
+        target = minimal_norm_factor_singular_values(fit.product_singular_values[: fit.rank], fit.depth)
+        for s in fit.layer_singular_values:
+            np.testing.assert_allclose(s[: fit.rank], target, atol=1e-4)
+            assert np.all(s[fit.rank:] < 1e-4)  # the other directions are switched off in every layer
+
+
+def test_deep_linear_product_solves_the_scalar_regularised_problem(linear_fits):
+    # min_P ‖P − A‖² + λ R(P; L) acts on each singular value: t minimises (t − s)² + λ L t^{2/L}, so
+    # t − s + λ t^{2/L − 1} = 0 (for L = 2: t = s − λ exactly). A wrong cost (e.g. 2/L·Σ s^{2/L}) fails this.
+    s = np.array(nb.LINEAR_TARGET_SVALS)
+    for fit in linear_fits:
+        t = fit.product_singular_values[:3]
+        lam, L = fit.weight_decay, fit.depth
+        np.testing.assert_allclose(t - s + lam * t ** (2.0 / L - 1.0), 0.0, atol=1e-5)
+        if L == 2:
+            np.testing.assert_allclose(t, s - lam, atol=1e-6)
+
+
+def test_linear_experiment_has_no_violations():
+    res = nb.linear_experiment("test", quiet=True)
+    assert res.violations == 0
+    assert set(res.comparison["reproduced"]) == {"yes"}
+
+
+# -- the master inequality on random ReLU networks (property) ----------------------------------
+
+
+def _random_net(depth, width, d_in, d_out, scale, bias, activation, seed):
+    gen = torch.Generator().manual_seed(seed)
+    net = nb.make_mlp(d_in, width, depth, d_out, bias=bias, scale=scale, activation=activation, generator=gen,
+                      dtype=torch.float64)
+    if bias:
+        with torch.no_grad():
+            for p in net.parameters():
+                if p.ndim == 1:
+                    p.copy_(scale * torch.randn(p.shape, generator=gen, dtype=torch.float64))
+    return net, gen
+
+
+@given(
+    depth=st.integers(1, 8),
+    width=st.integers(1, 12),
+    d_in=st.integers(1, 6),
+    d_out=st.integers(1, 6),
+    scale=st.floats(0.2, 3.0),
+    input_scale=st.floats(0.01, 10.0),
+    bias=st.booleans(),
+    activation=st.sampled_from(["relu", "relu", "leaky_relu", "tanh"]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_master_inequality_holds_for_random_networks(depth, width, d_in, d_out, scale, input_scale, bias, activation, seed):
+    net, gen = _random_net(depth, width, d_in, d_out, scale, bias, activation, seed)
+    x = input_scale * torch.randn(3, d_in, generator=gen, dtype=torch.float64)
+    rows = nb.master_checks(net, x, max_k=6)
+    if not len(rows):  # every unit dead at these inputs: Jf(x) = 0, no k to check
+        assert np.all(jacobians(net, x) == 0)
+        return
+    bad = rows[~rows["holds"].astype(bool)]
+    assert bad.empty, bad.to_string()
+    # the corollary's distance is bounded by H + T, so both bounds are at least as slack as (★)'s pieces
+    assert set(rows["bound"]) == {"master", "master_amgm", "bottleneck_distance"}
+
+
+def test_jacobian_is_the_product_of_weights_and_relu_masks():
+    net, gen = _random_net(5, 7, 4, 3, 1.0, True, "relu", 3)
+    x = torch.randn(5, 4, generator=gen, dtype=torch.float64)
+    J = jacobians(net, x)
+    pre = preactivations(net, x)
+    Ws = [W.detach().numpy() for W in weight_matrices(net)]
+    for i in range(5):
+        M = Ws[0]
+        for ell in range(1, len(Ws)):
+            M = Ws[ell] @ np.diag((pre[ell - 1][i] > 0).astype(float)) @ M
+        np.testing.assert_allclose(J[i], M, **tol())
+
+
+def test_master_checks_rejects_bad_input():
+    net, _ = _random_net(3, 5, 4, 2, 1.0, True, "relu", 0)
+    with pytest.raises(ValueError, match="x must have 4 columns"):
+        nb.master_checks(net, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="x must be finite"):
+        nb.master_checks(net, np.full((2, 4), np.nan))
+    with pytest.raises(TypeError, match="model"):
+        nb.master_checks("net", np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="max_k"):
+        nb.master_checks(net, np.zeros((2, 4)), max_k=0)
+
+
+def test_dominant_count():
+    assert nb.dominant_count([3.0, 2.0, 0.1, 0.05]) == 2
+    assert nb.dominant_count([3.0, 2.0, 1.5]) == 3
+    assert nb.dominant_count([0.0, 0.0]) == 0
+    with pytest.raises(ValueError, match="gap"):
+        nb.dominant_count([1.0], gap=1.5)
+
+
+def test_task_is_deterministic_and_depends_on_k_latents_only():
+    a, b = nb.make_task(50, seed=4), nb.make_task(50, seed=4)
+    assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
+    # y is a function of z_1..z_k: changing the other latents leaves y unchanged
+    from numerics._bottleneck_task import random_shallow_net
+
+    gen = torch.Generator().manual_seed(4)  # make_task's generator: g's parameters, then h's, then z
+    random_shallow_net(8, 20, 100, gen)
+    h = random_shallow_net(2, 20, 100, gen)
+    z = a.z.clone()
+    z[:, 2:] = 0
+    y = h(z[:, :2])
+    y = y - y.mean(0)
+    np.testing.assert_allclose((y / y.std()).numpy(), a.y.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="k must be <= latent_dim"):
+        nb.make_task(10, k=9)
+
+
+# -- trained networks: fast version of the paper's claims --------------------------------------
+
+FAST = nb.PROFILE_CONFIGS["test"]
+
+
+@pytest.fixture(scope="module")
+def fast_summaries():
+    out = []
+    for cfg in FAST:
+        model, task, res = nb.trained_network(cfg)
+        out.append((cfg, model, task, res, nb.bottleneck_summary(model, task, samples=20, bias=cfg.bias)))
+    return out
+
+
+def test_master_inequality_holds_on_trained_networks(fast_summaries):
+    for cfg, model, task, _res, _s in fast_summaries:
+        rows = nb.master_checks(model, task.x[:20], max_k=4)
+        ranks = rows.groupby("sample")["rank_J"].first()
+        assert len(ranks) == 20 and (ranks >= task.k).all()
+        assert len(rows) == 3 * int(np.minimum(ranks, 4).sum())  # every k ≤ min(4, rank Jf(x)), three bounds
+        assert rows["holds"].all(), rows.loc[~rows["holds"].astype(bool)].to_string()
+        # slack reported: (★) at k = task.k is far from tight but finite
+        slack = rows[(rows["bound"] == "master") & (rows["k"] == task.k)]["slack"]
+        print(f"L={cfg.depth}: (★) slack at k={task.k}: min {slack.min():.3f}, median {slack.median():.3f}")
+        assert np.isfinite(slack).all()
+
+
+def test_trained_deep_network_middle_layers_have_k_or_k_plus_1_dominant_singular_values(fast_summaries):
+    cfg, model, task, res, s = fast_summaries[-1]
+    assert res.mse < 0.25  # it fits the task (y has unit variance per sample: mse ≈ 20 means nothing learned)
+    k = task.k
+    assert all(c in (k, k + 1) for c in s["middle_w_dominant"]), s
+    # the tail is well below: s_{k+2}(W_ℓ) < 0.1·s_k(W_ℓ) in every middle layer
+    assert s["middle_tail_ratio_max"] < 0.1, s
+
+
+def test_trained_network_jacobian_has_k_dominant_singular_values(fast_summaries):
+    for cfg, _m, task, _r, s in fast_summaries:
+        assert s["jacobian_fraction_k"] >= 0.9, (cfg.depth, s["jacobian_dominant"])
+        assert s["jacobian_ratio_k1_over_k_median"] < 0.2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "finding: at the fast scale (L=8, width 30, N=100, 2000 Adam steps, biases) the centred middle-layer "
+        "representations have k+1 = 3 dominant directions (s_3/s_2 ≈ 0.3–0.4), not k = 2; the research note's "
+        "pilot sees k only at L=18 after 12k steps. The paper-scale version is the slow test."
+    ),
+)
+def test_trained_network_centred_representations_have_k_dominant_directions(fast_summaries):
+    _cfg, _m, task, _r, s = fast_summaries[-1]
+    assert all(c == task.k for c in s["middle_rep_dominant"]), s["middle_rep_dominant"]
+
+
+def test_trained_network_centred_representations_have_at_most_k_plus_1_directions(fast_summaries):
+    _cfg, _m, task, _r, s = fast_summaries[-1]
+    assert all(c in (task.k, task.k + 1) for c in s["middle_rep_dominant"]), s["middle_rep_dominant"]
+
+
+def test_fraction_of_deviating_layers_falls_with_depth(fast_summaries):
+    fractions = [s["deviation_fraction"] for *_rest, s in fast_summaries]
+    assert fractions[-1] < fractions[0], fractions
+    norms = [s["theta_norm2_over_L"] for *_rest, s in fast_summaries]
+    assert norms[-1] < norms[0], norms  # ‖θ‖²/L falls toward k
+
+
+def test_training_is_bit_reproducible():
+    cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=50, lr=1e-2)
+    a = nb._train(cfg, True)[0]
+    b = nb._train(cfg, True)[0]
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_experiment_test_profile(tmp_path):
+    res = nb.experiment("test", out_dir=tmp_path, quiet=True)
+    assert res.violations == 0
+    assert {"master", "master_amgm", "bottleneck_distance"} == set(res.checks["bound"])
+    assert res.checks["network"].str.startswith("trained").any() and res.checks["network"].str.startswith("random").any()
+    assert all(p.exists() for p in res.figures) and len(res.figures) == 2
+    assert (tmp_path / "bottleneck_comparison.csv").exists()
+    assert set(res.comparison["reproduced"]) <= {"yes", "no", "n/a"}
+
+
+# -- paper scale --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_paper_scale_bottleneck():
+    summaries = []
+    for cfg in nb.PROFILE_CONFIGS["paper"]:
+        model, task, res = nb.trained_network(cfg)
+        rows = nb.master_checks(model, task.x[:20], max_k=4)
+        assert rows["holds"].all()
+        summaries.append(nb.bottleneck_summary(model, task, samples=20, bias=cfg.bias))
+    k = summaries[0]["k"]
+    deep = [s for s in summaries if s["depth"] >= 12]
+    for s in deep:
+        assert all(c in (k, k + 1) for c in s["middle_w_dominant"]), s
+        assert s["middle_tail_ratio_max"] < 0.1, s
+        assert s["jacobian_fraction_k"] >= 0.9, s
+    fractions = [s["deviation_fraction"] for s in summaries]
+    assert fractions[-1] < fractions[0], fractions
+
+
+@pytest.mark.slow
+def test_paper_scale_centred_representations_have_k_directions():
+    cfg = nb.PROFILE_CONFIGS["paper"][-1]  # L = 18
+    model, task, _res = nb.trained_network(cfg)
+    s = nb.bottleneck_summary(model, task, samples=20, bias=cfg.bias)
+    assert all(c == task.k for c in s["middle_rep_dominant"]), s["middle_rep_dominant"]
