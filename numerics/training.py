@@ -1,0 +1,365 @@
+"""Full-batch training on a `FittingProblem` with ε-rank, ‖β‖² and Theorem 3.3 bounds recorded every k steps.
+
+Loss (the one that is trained and the one the bounds see): L = Σ_k w_k (u(x_k) − u*(x_k))², the
+squared L²(Ω) error by the problem's quadrature (arXiv 2412.05144, Example 2.6 / Remark 3.4).
+
+Several networks of one shape (different seeds, or different initialisations) train together as
+one `BatchedMLP`: the optimiser minimises Σ_b L_b, whose gradient in member b's parameters is ∇L_b,
+and Adam/SGD act elementwise, so each member follows its own trajectory.
+
+Every ``record_every`` steps (and at the last step) each member gets one row:
+``config, seed, step, loss, mse, eps_rank`` (last hidden layer at ``rank_eps``), ``eps_rank_l{k}_e{ε}``
+for every hidden layer k and every ε, ``beta_norm2`` = ‖β‖², and, when bounds are checked, for
+each staircase `Bound` its value (column = bound name), ``<name>_slack``, ``<name>_holds`` and the
+overall ``holds``. The recorded quantities are recomputed in float64 from float64 features, even
+when training runs in float32. A non-finite loss stops that member: it is marked diverged and
+writes no further rows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from numerics._progress import progress
+from numerics._validation import nonnegative_float, one_of, positive_float, positive_int
+from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features
+from numerics.problems import FittingProblem
+from numerics.ranks import gram_eigenvalues
+
+__all__ = [
+    "PEAK_GFLOPS",
+    "ModelSpec",
+    "TrainConfig",
+    "TrainResult",
+    "train",
+    "train_members",
+    "rank_column",
+    "training_flops_per_step",
+    "config_dict",
+]
+
+# Measured peak of this project's 2-core machine (issue 5): dense matmul GFLOP/s by dtype.
+PEAK_GFLOPS = {"float64": 76.0, "float32": 190.0}
+_DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+
+def rank_column(layer: int, eps: float) -> str:
+    """Trajectory column of the ε-rank of hidden layer ``layer`` (1-based) at ``eps``: ``eps_rank_l2_e1e-06``."""
+    return f"eps_rank_l{layer}_e{eps:g}"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One network configuration: depth L, width n, activation, ResNet or MLP, initialisation."""
+
+    width: int = 50
+    depth: int = 2
+    activation: str = "tanh"
+    residual: bool = False
+    init: str = "torch"
+
+    def __post_init__(self) -> None:
+        positive_int(self.width, "width")
+        positive_int(self.depth, "depth")
+        one_of(self.activation, "activation", tuple(ACTIVATIONS))
+        one_of(self.init, "init", INITS)
+
+    @property
+    def label(self) -> str:
+        arch = "resnet" if self.residual else "mlp"
+        return f"{arch}_L{self.depth}_n{self.width}_{self.activation}_{self.init}"
+
+    @property
+    def shape(self) -> tuple:
+        return (self.width, self.depth, self.activation, self.residual)
+
+    def build(self, problem: FittingProblem, seed: int, dtype: torch.dtype = torch.float64) -> MLP:
+        return MLP(problem.dim, self.width, self.depth, self.activation, residual=self.residual, init=self.init,
+                   seed=seed, box=list(problem.box), dtype=dtype)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation and recording settings.
+
+    Args:
+        steps: optimiser steps.
+        lr: learning rate.
+        optimizer: ``"adam"`` or ``"sgd"``.
+        momentum: SGD momentum.
+        schedule: ``None``, ``"cosine"`` (to 0 at ``steps``) or ``"exponential"`` (to ``lr·lr_final`` at ``steps``).
+        lr_final: final LR factor of the exponential schedule.
+        record_every: record a row every k steps (and at step 0 and the last step).
+        eps: the ε values of the per-layer rank columns.
+        rank_eps: ε of the headline ``eps_rank`` column and of the bounds (the paper's 1e-6).
+        check_bounds: evaluate every staircase Bound at each recorded step.
+        dtype: ``"float64"`` (default) or ``"float32"`` for training; records are float64 either way.
+    """
+
+    steps: int = 15000
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    momentum: float = 0.0
+    schedule: str | None = None
+    lr_final: float = 0.01
+    record_every: int = 100
+    eps: tuple[float, ...] = (1e-6, 1e-3, 1e-9)
+    rank_eps: float = 1e-6
+    check_bounds: bool = True
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        positive_int(self.steps, "steps")
+        positive_float(self.lr, "lr")
+        one_of(self.optimizer, "optimizer", ("adam", "sgd"))
+        nonnegative_float(self.momentum, "momentum")
+        if self.schedule is not None:
+            one_of(self.schedule, "schedule", ("cosine", "exponential"))
+        positive_float(self.lr_final, "lr_final")
+        positive_int(self.record_every, "record_every")
+        eps = tuple(positive_float(e, "eps") for e in self.eps)
+        if not eps:
+            raise ValueError("eps must hold at least one value, got ()")
+        object.__setattr__(self, "eps", eps)
+        positive_float(self.rank_eps, "rank_eps")
+        one_of(self.dtype, "dtype", tuple(_DTYPES))
+
+    @property
+    def torch_dtype(self) -> torch.dtype:
+        return _DTYPES[self.dtype]
+
+    def record_steps(self) -> list[int]:
+        steps = list(range(0, self.steps + 1, self.record_every))
+        return steps if steps[-1] == self.steps else steps + [self.steps]
+
+
+@dataclass
+class TrainResult:
+    """Trajectory (one row per member and recorded step), long-form bound checks, divergence and timing."""
+
+    trajectory: pd.DataFrame
+    checks: pd.DataFrame
+    diverged: dict[tuple[str, int], int | None]
+    timing: dict[str, float]
+    model: BatchedMLP
+    members: list[tuple[ModelSpec, int]]
+    config: TrainConfig
+
+    def final(self) -> pd.DataFrame:
+        """The last recorded row of each member."""
+        return self.trajectory.groupby(["config", "seed"], sort=False).tail(1).reset_index(drop=True)
+
+
+def training_flops_per_step(problem_m: int, in_dim: int, width: int, depth: int) -> float:
+    """Matmul FLOPs of one training step of one network: 3 × forward, forward = 2m(d·n + (L−1)n² + n).
+
+    The backward pass costs about twice the forward (input and weight gradients); elementwise work
+    (activations, Adam) is not counted, so this is the dense-linear-algebra work the peak refers to.
+    """
+    forward = 2.0 * problem_m * (in_dim * width + (depth - 1) * width * width + width)
+    return 3.0 * forward
+
+
+def train(problem: FittingProblem, spec: ModelSpec, config: TrainConfig, seeds: Sequence[int] = (0,), *,
+          quiet: bool = True, desc: str = "") -> TrainResult:
+    """Train ``spec`` once per seed, all seeds as one batched model; see `train_members`."""
+    return train_members(problem, [(spec, s) for s in seeds], config, quiet=quiet, desc=desc)
+
+
+def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, int]], config: TrainConfig, *,
+                  quiet: bool = True, desc: str = "") -> TrainResult:
+    """Train several (spec, seed) networks of one shape together and record their trajectories.
+
+    Args:
+        problem: the fitting problem (nodes, weights, target).
+        members: ``[(ModelSpec, seed), …]``; every spec must share width, depth, activation and
+            residual (the initialisation may differ). Member b starts exactly as
+            ``spec.build(problem, seed)``.
+        config: `TrainConfig`.
+        quiet: no progress bar.
+    """
+    if not isinstance(problem, FittingProblem):
+        raise TypeError(f"problem must be a FittingProblem, got {type(problem).__name__}")
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+    members = list(members)
+    if not members:
+        raise ValueError("members must hold at least one (spec, seed) pair, got []")
+    for i, item in enumerate(members):
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], ModelSpec)):
+            raise TypeError(f"members[{i}] must be a (ModelSpec, seed) pair, got {item!r}")
+    shapes = {spec.shape for spec, _ in members}
+    if len(shapes) != 1:
+        raise ValueError(f"members must share one shape (width, depth, activation, residual), got {sorted(shapes)}")
+    keys = [(spec.label, int(seed)) for spec, seed in members]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"members must be distinct (config, seed) pairs, got duplicates in {keys}")
+
+    dtype = config.torch_dtype
+    model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members])
+    x, w, target = problem.tensors(dtype)
+    x64, w64, t64 = problem.tensors(torch.float64)
+    recorder = _Recorder(problem, members, config, x64)
+
+    if config.optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    sched = _scheduler(opt, config)
+
+    B = len(members)
+    alive = torch.ones(B, dtype=torch.bool)
+    diverged: dict[tuple[str, int], int | None] = {k: None for k in keys}
+    record_at = set(config.record_steps())
+    t_start = time.perf_counter()
+    t_record = 0.0
+    steps_done = 0
+    for step in progress(range(config.steps + 1), total=config.steps + 1, desc=desc or "train", quiet=quiet):
+        if step in record_at:
+            t0 = time.perf_counter()
+            finite = recorder.record(step, model, alive)
+            for b in np.flatnonzero(alive.numpy() & ~finite):
+                diverged[keys[b]] = step
+                alive[b] = False
+            t_record += time.perf_counter() - t0
+        if step == config.steps or not bool(alive.any()):
+            break
+        opt.zero_grad(set_to_none=True)
+        u = model(x)[..., 0]
+        losses = ((u - target) ** 2 * w).sum(dim=1)
+        finite = torch.isfinite(losses.detach())
+        newly = alive & ~finite
+        for b in torch.nonzero(newly).flatten().tolist():
+            diverged[keys[b]] = step
+        alive &= finite
+        if not bool(alive.any()):
+            break
+        losses[alive].sum().backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        steps_done += 1
+    total = time.perf_counter() - t_start
+    train_s = max(total - t_record, 1e-12)
+    gflop = training_flops_per_step(problem.m, problem.dim, members[0][0].width, members[0][0].depth) * B * steps_done / 1e9
+    gflops = gflop / train_s
+    timing = {
+        "seconds_total": total,
+        "seconds_train": train_s,
+        "seconds_record": t_record,
+        "steps": float(steps_done),
+        "members": float(B),
+        "gflop": gflop,
+        "gflops": gflops,
+        "peak_gflops": PEAK_GFLOPS[config.dtype],
+        "peak_fraction": gflops / PEAK_GFLOPS[config.dtype],
+        "threads": float(torch.get_num_threads()),
+    }
+    return TrainResult(recorder.frame(), recorder.checks_frame(), diverged, timing, model, members, config)
+
+
+def _scheduler(opt: torch.optim.Optimizer, config: TrainConfig):
+    if config.schedule is None:
+        return None
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
+    gamma = config.lr_final ** (1.0 / config.steps)
+    return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+
+
+class _Recorder:
+    """Turns the batched model's state at one step into one row per live member (all float64)."""
+
+    def __init__(self, problem: FittingProblem, members: Sequence[tuple[ModelSpec, int]], config: TrainConfig,
+                 x64: torch.Tensor):
+        self.problem = problem
+        self.members = list(members)
+        self.config = config
+        self.x64 = x64
+        self.w = np.array(problem.quadrature.weights, dtype=np.float64)
+        self.target = np.array(problem.target, dtype=np.float64)
+        self.rows: list[dict[str, Any]] = []
+        self.check_rows: list[dict[str, Any]] = []
+        self._bounds = None
+        if config.check_bounds:
+            from numerics.staircase import check_bounds, staircase_quantities
+
+            self._bounds = (staircase_quantities, check_bounds)
+
+    def record(self, step: int, model: BatchedMLP, alive: torch.Tensor) -> np.ndarray:
+        """Append rows for the live members; return which members have a finite loss here."""
+        with torch.no_grad():
+            weights = [p.detach().to(torch.float64) for p in model.weights]
+            biases = [p.detach().to(torch.float64) for p in model.biases]
+            beta = model.beta.detach().to(torch.float64)
+            feats = batched_hidden_features(weights, biases, self.x64, model.activation, model.residual)
+            u = torch.bmm(feats[-1], beta.transpose(1, 2))[..., 0]
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging member overflows; it is dropped below
+            return self._rows(step, feats, u, beta, alive)
+
+    def _rows(self, step: int, feats: list[torch.Tensor], u: torch.Tensor, beta: torch.Tensor,
+              alive: torch.Tensor) -> np.ndarray:
+        feats_np = [f.numpy() for f in feats]
+        u_np = u.numpy()
+        beta_np = beta[:, 0, :].numpy()
+        finite = np.zeros(len(self.members), dtype=bool)
+        for b, (spec, seed) in enumerate(self.members):
+            if not bool(alive[b]):
+                continue
+            r = u_np[b] - self.target
+            loss = float(np.sum(self.w * r * r))
+            beta_norm2 = float(np.sum(beta_np[b] ** 2))
+            if not (math.isfinite(loss) and math.isfinite(beta_norm2)
+                    and all(np.all(np.isfinite(f[b])) for f in feats_np)):
+                continue
+            finite[b] = True
+            row: dict[str, Any] = {"config": spec.label, "seed": int(seed), "step": int(step), "loss": loss,
+                                   "mse": loss / self.problem.volume}
+            lam_last = None
+            for k, f in enumerate(feats_np, start=1):
+                lam = gram_eigenvalues(f[b], self.w)
+                for e in self.config.eps:
+                    row[rank_column(k, e)] = int(np.count_nonzero(lam > e))
+                lam_last = lam
+            row["eps_rank"] = int(np.count_nonzero(lam_last > self.config.rank_eps))
+            row["beta_norm2"] = beta_norm2
+            if self._bounds is not None:
+                self._check(row, feats_np[-1][b], beta_np[b], loss)
+            self.rows.append(row)
+        return finite
+
+    def _check(self, row: dict[str, Any], features: np.ndarray, beta: np.ndarray, loss: float) -> None:
+        staircase_quantities, check_bounds = self._bounds
+        q = staircase_quantities(features, self.w, beta, self.target, self.config.rank_eps)
+        checks = check_bounds(q, loss, C_S=self.problem.C_S)
+        row["p"] = int(q.p)
+        row["dist_span_S"] = float(q.dist_span_S)
+        row["dist_G"] = float(q.dist_G)
+        holds = True
+        for c in checks:
+            row[c.name] = c.rhs
+            row[f"{c.name}_slack"] = c.slack
+            row[f"{c.name}_holds"] = bool(c.holds)
+            holds &= bool(c.holds)
+            self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"], **c.as_dict()})
+        row["holds"] = holds
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.rows)
+
+    def checks_frame(self) -> pd.DataFrame:
+        cols = ["config", "seed", "step", "bound", "lhs", "rhs", "slack", "holds"]
+        return pd.DataFrame.from_records(self.check_rows, columns=cols)
+
+
+def config_dict(spec: ModelSpec, config: TrainConfig) -> dict[str, Any]:
+    """Settings of one run as a flat dict (for provenance and tables)."""
+    return {**asdict(spec), **{k: v for k, v in asdict(config).items()}}
+

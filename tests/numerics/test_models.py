@@ -1,0 +1,253 @@
+"""Models: forward formulas, initialisations, structured first layers, batching, RankTracker."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from numerics.models import (
+    ACTIVATIONS,
+    INITS,
+    MLP,
+    BatchedMLP,
+    RankTracker,
+    eq43_first_layer,
+    make_generator,
+    structured_first_layer,
+)
+from numerics.problems import paper_problem
+from numerics.ranks import epsilon_rank
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return paper_problem()
+
+
+def _manual_forward(model: MLP, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+    sigma = ACTIVATIONS[model.activation]
+    y, feats = x, []
+    for k, layer in enumerate(model.layers):
+        z = sigma(y @ layer.linear.weight.T + layer.linear.bias)
+        y = y + z if (model.residual and k > 0) else z
+        feats.append(y)
+    return feats, y @ model.beta.weight.T
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("residual", [False, True])
+def test_forward_matches_eq_1_1_and_4_6(activation, residual, problem):
+    x, _, _ = problem.tensors()
+    model = MLP(1, 7, 3, activation, residual=residual, seed=3)
+    feats, out = _manual_forward(model, x)
+    got = model.hidden_features(x)
+    assert len(got) == 3 and all(f.shape == (problem.m, 7) for f in got)
+    for a, b in zip(got, feats):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    torch.testing.assert_close(model(x), out, rtol=0, atol=0)
+    assert model.beta.bias is None and model.beta.weight.shape == (1, 7)
+    assert model.layer_names == ["layers.0", "layers.1", "layers.2"]
+
+
+def test_resnet_differs_from_mlp_only_after_the_first_layer(problem):
+    x, _, _ = problem.tensors()
+    mlp = MLP(1, 6, 3, seed=1)
+    res = MLP(1, 6, 3, residual=True, seed=1)
+    fm, fr = mlp.hidden_features(x), res.hidden_features(x)
+    torch.testing.assert_close(fm[0], fr[0], rtol=0, atol=0)
+    assert not torch.allclose(fm[1], fr[1])
+    torch.testing.assert_close(fr[1], fr[0] + torch.tanh(fr[0] @ res.layers[1].linear.weight.T + res.layers[1].linear.bias))
+
+
+def test_init_ranges():
+    n = 40
+    paper = MLP(1, n, 3, init="paper", seed=0)
+    bound = 1 / math.sqrt(n)
+    for layer in paper.layers:
+        assert layer.linear.weight.abs().max() <= bound and layer.linear.bias.abs().max() <= bound
+    # torch default: first layer has fan_in = 1, so U(-1, 1): wider than the paper's range
+    default = MLP(1, n, 3, init="torch", seed=0)
+    w0 = default.layers[0].linear.weight
+    assert w0.abs().max() > bound and w0.abs().max() <= 1.0
+    assert default.layers[1].linear.weight.abs().max() <= bound
+    xav = MLP(1, n, 3, init="xavier", seed=0)
+    assert torch.all(xav.layers[1].linear.bias == 0)
+    std = xav.layers[1].linear.weight.std().item()
+    assert abs(std - math.sqrt(2 / (2 * n))) < 0.02  # 1600 draws: sd error ≈ 0.004
+
+
+def test_eq43_is_the_paper_first_layer():
+    n = 30
+    w, b = eq43_first_layer(n)
+    j = torch.arange(1, n + 1, dtype=torch.float64)
+    torch.testing.assert_close(w[:, 0], torch.full((n,), n / 2, dtype=torch.float64))
+    torch.testing.assert_close(b, n / 2 - j)
+    model = MLP(1, n, 2, init="structured", seed=0)
+    torch.testing.assert_close(model.layers[0].linear.weight, w)
+    torch.testing.assert_close(model.layers[0].linear.bias, b)
+
+
+def test_structured_layers_have_full_eps_rank_at_step_0(problem):
+    x, w, _ = problem.tensors()
+    n = 30
+    structured = MLP(1, n, 2, init="structured", seed=0)
+    paper = MLP(1, n, 2, init="paper", seed=0)
+    r_struct = epsilon_rank(structured.hidden_features(x)[0].detach(), 1e-6, w)
+    r_paper = epsilon_rank(paper.hidden_features(x)[0].detach(), 1e-6, w)
+    assert r_struct == n
+    assert r_paper <= 6  # near-linear neurons: ε-rank ≈ 2 (paper §2.2), far from full
+
+
+def test_structured_first_layer_d_dim():
+    g = make_generator(5)
+    box = [(-1.0, 1.0), (0.0, 3.0)]
+    w, b = structured_first_layer(64, box, generator=g)
+    gamma = (64 ** 0.5 - 1) / 6 ** 0.5
+    norms = w.norm(dim=1)
+    torch.testing.assert_close(norms, torch.full((64,), gamma, dtype=torch.float64))
+    # each hyperplane passes through a point of the box: -b/γ = a·c with c in Ω
+    a = w / gamma
+    offsets = -b / gamma
+    lo = torch.tensor([-1.0, 0.0], dtype=torch.float64)
+    hi = torch.tensor([1.0, 3.0], dtype=torch.float64)
+    reach_lo = (a.clamp(min=0) * lo + a.clamp(max=0) * hi).sum(1)
+    reach_hi = (a.clamp(min=0) * hi + a.clamp(max=0) * lo).sum(1)
+    assert torch.all(offsets >= reach_lo - 1e-12) and torch.all(offsets <= reach_hi + 1e-12)
+    w2, b2 = structured_first_layer(64, box, generator=make_generator(5))
+    assert torch.equal(w, w2) and torch.equal(b, b2)
+    model = MLP(2, 64, 2, init="structured", seed=5, box=box)
+    assert torch.equal(model.layers[0].linear.weight, w)
+
+
+def test_seeds_reproduce_and_differ():
+    for init in INITS:
+        a, b, c = MLP(1, 8, 2, init=init, seed=1), MLP(1, 8, 2, init=init, seed=1), MLP(1, 8, 2, init=init, seed=2)
+        for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
+            assert torch.equal(pa, pb)
+        assert any(not torch.equal(pa, pc) for pa, pc in zip(a.parameters(), c.parameters()))
+
+
+def test_no_global_rng_use():
+    torch.manual_seed(123)
+    before = torch.get_rng_state().clone()
+    MLP(1, 8, 3, seed=0)
+    BatchedMLP.from_seeds([0, 1], width=8, depth=2)
+    assert torch.equal(before, torch.get_rng_state())
+
+
+def test_batched_matches_members(problem):
+    x, _, _ = problem.tensors()
+    for residual in (False, True):
+        models = [MLP(1, 9, 3, "gelu", residual=residual, init="paper", seed=s) for s in (4, 5, 6)]
+        batched = BatchedMLP.from_modules(models)
+        out = batched(x)
+        feats = batched.hidden_features(x)
+        for b, m in enumerate(models):
+            torch.testing.assert_close(out[b], m(x), rtol=1e-13, atol=1e-14)
+            for fb, fm in zip(feats, m.hidden_features(x)):
+                torch.testing.assert_close(fb[b], fm, rtol=1e-13, atol=1e-14)
+            back = batched.member(b)
+            torch.testing.assert_close(back(x), m(x), rtol=0, atol=0)
+
+
+def test_batched_rejects_mixed_shapes():
+    with pytest.raises(ValueError, match="differs in shape"):
+        BatchedMLP.from_modules([MLP(1, 8, 2, seed=0), MLP(1, 9, 2, seed=0)])
+
+
+class UserNet(nn.Module):
+    """A user's own network: nn.Sequential with separate activation modules."""
+
+    def __init__(self, mlp: MLP):
+        super().__init__()
+        l0, l1 = mlp.layers[0].linear, mlp.layers[1].linear
+        self.net = nn.Sequential(nn.Linear(1, mlp.width), nn.Tanh(), nn.Linear(mlp.width, mlp.width), nn.Tanh(),
+                                 nn.Linear(mlp.width, 1, bias=False)).double()
+        with torch.no_grad():
+            self.net[0].weight.copy_(l0.weight)
+            self.net[0].bias.copy_(l0.bias)
+            self.net[2].weight.copy_(l1.weight)
+            self.net[2].bias.copy_(l1.bias)
+            self.net[4].weight.copy_(mlp.beta.weight)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_rank_tracker_on_user_module_matches_builtin_path(problem):
+    from numerics.training import ModelSpec, TrainConfig, rank_column, train
+
+    x, w, target = problem.tensors()
+    # a trained state, so that the ranks are not all tiny: the built-in training path
+    res = train(problem, ModelSpec(width=20, depth=2), TrainConfig(steps=300, record_every=300, check_bounds=False),
+                seeds=(3,))
+    mlp = res.model.member(0)
+    user = UserNet(mlp)
+    eps = (1e-6, 1e-3, 1e-9)
+    with RankTracker(user, ["net.1", "net.3"], weights=problem.quadrature.weights, eps=eps) as tracker:
+        user(x)
+        got = tracker.record(300)
+    final = res.final().iloc[0]
+    for k, name in ((1, "net.1"), (2, "net.3")):
+        for e in eps:
+            expected = epsilon_rank(mlp.hidden_features(x)[k - 1].detach(), e, problem.quadrature.weights)
+            assert got[(name, e)] == expected == final[rank_column(k, e)]
+    assert got[("net.3", 1e-6)] > 5
+    df = tracker.frame()
+    assert len(df) == 6 and set(df.columns) == {"step", "layer", "eps", "eps_rank"}
+    # the hooks are gone after the with-block
+    n_before = len(tracker.records)
+    user(x)
+    assert len(tracker.records) == n_before and not user.net[1]._forward_hooks
+
+
+def test_rank_tracker_in_a_user_training_loop(problem):
+    x, w, target = problem.tensors()
+    model = MLP(1, 12, 2, seed=0)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    tracker = RankTracker(model, model.layer_names[-1], weights=w, eps=1e-6)
+    for step in range(60):
+        opt.zero_grad()
+        loss = (w * (model(x)[:, 0] - target) ** 2).sum()
+        if step % 20 == 0:
+            tracker.record(step)
+            expected = epsilon_rank(model.hidden_features(x)[-1].detach(), 1e-6, w)
+            assert tracker.records[-1]["eps_rank"] == expected
+        loss.backward()
+        opt.step()
+    tracker.remove()
+    assert [r["step"] for r in tracker.records] == [0, 20, 40]
+
+
+def test_bad_arguments_name_themselves():
+    with pytest.raises(ValueError, match="activation"):
+        MLP(1, 4, 2, "swish", seed=0)
+    with pytest.raises(ValueError, match="init"):
+        MLP(1, 4, 2, init="he", seed=0)
+    with pytest.raises(ValueError, match="width"):
+        MLP(1, 0, 2, seed=0)
+    with pytest.raises(ValueError, match="generator or a seed"):
+        MLP(1, 4, 2)
+    with pytest.raises(TypeError, match="seed"):
+        MLP(1, 4, 2, seed=1.5)
+    with pytest.raises(TypeError, match="generator"):
+        structured_first_layer(4, [(0, 1)], generator=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="box"):
+        structured_first_layer(4, [(1, 0)], generator=make_generator(0))
+    model = MLP(1, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="no module named 'layers.9'"):
+        RankTracker(model, "layers.9")
+    with pytest.raises(ValueError, match="eps"):
+        RankTracker(model, "layers.0", eps=-1.0)
+    tracker = RankTracker(model, "layers.0")
+    with pytest.raises(RuntimeError, match="forward pass"):
+        tracker.record(0)
+    tracker.remove()
+    tracker = RankTracker(model, "layers.0", weights=np.ones(3))
+    model(torch.zeros(5, 1, dtype=torch.float64))
+    with pytest.raises(ValueError, match="weights has length 3"):
+        tracker.record(0)

@@ -1,0 +1,294 @@
+"""Problems and training: the quadrature loss, the recorded trajectory, the bounds at every recorded step,
+reproducibility, batching, divergence, and a short staircase on the paper's target."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics.models import INITS
+from numerics.problems import cos_sum_target, fitting_problem, mse_from_loss, paper_problem
+from numerics.ranks import epsilon_rank
+from numerics.staircase_analysis import rank_loss_correlation
+from numerics.training import (
+    ModelSpec,
+    TrainConfig,
+    rank_column,
+    train,
+    train_members,
+    training_flops_per_step,
+)
+
+BOUNDS = ("thm3_3_paper", "thm3_3_tight", "thm3_3_eigen")
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return paper_problem()
+
+
+# --- problems ---------------------------------------------------------------------------------
+
+
+def test_paper_problem_quadrature_is_converged():
+    """m = 200 Gauss–Legendre nodes integrate ‖u*‖² and a trained-looking network's loss to rounding."""
+    p200, p800 = paper_problem(200), paper_problem(800)
+    exact = 3 + math.sin(2) / 2 + math.sin(4) / 4 + math.sin(60) / 60 + 2 * (
+        math.sin(1) + math.sin(3) / 3 + math.sin(29) / 29 + math.sin(31) / 31 + math.sin(28) / 28 + math.sin(32) / 32
+    )
+    assert p200.target_norm2() == pytest.approx(exact, rel=1e-13)
+    assert p800.target_norm2() == pytest.approx(exact, rel=1e-13)
+    # a rough candidate with frequency content beyond the target's: tanh(25(x − 0.3))
+    x200, x800 = p200.quadrature.points[:, 0], p800.quadrature.points[:, 0]
+    l200 = p200.loss(np.tanh(25 * (x200 - 0.3)))
+    l800 = p800.loss(np.tanh(25 * (x800 - 0.3)))
+    assert l200 == pytest.approx(l800, rel=1e-9)
+    assert p200.volume == pytest.approx(2.0, rel=1e-14)
+
+
+def test_loss_is_weighted_squared_error(problem):
+    u = np.sin(3 * problem.quadrature.points[:, 0])
+    expected = float(np.sum(problem.quadrature.weights * (u - cos_sum_target(problem.quadrature.points)) ** 2))
+    assert problem.loss(u) == pytest.approx(expected, rel=1e-15)
+    assert mse_from_loss(problem.loss(u), problem) == pytest.approx(expected / 2)
+    assert problem.loss(problem.target) == 0.0
+
+
+def test_box_and_monte_carlo_problems():
+    box = [(-1.0, 1.0), (0.0, 2.0)]
+    p = fitting_problem(lambda x: x[:, 0] * x[:, 1], box, 12)
+    assert p.m == 144 and p.dim == 2 and p.volume == pytest.approx(4.0)
+    assert p.target_norm2() == pytest.approx((2 / 3) * (8 / 3), rel=1e-12)  # ∫x² ∫y²
+    with pytest.raises(ValueError, match="generator"):
+        fitting_problem(lambda x: x[:, 0], box, 50, rule="monte_carlo")
+    mc = fitting_problem(lambda x: x[:, 0], box, 50, rule="monte_carlo", generator=np.random.default_rng(0))
+    assert mc.m == 50
+
+
+def test_problem_bad_input(problem):
+    with pytest.raises(ValueError, match="rule"):
+        paper_problem(rule="simpson")
+    with pytest.raises(ValueError, match="one value per node"):
+        problem.loss(np.zeros(3))
+    with pytest.raises(TypeError, match="callable"):
+        fitting_problem(3.0, (-1, 1))
+
+
+# --- trajectory contents --------------------------------------------------------------------------
+
+
+def test_trajectory_columns_and_values(problem):
+    cfg = TrainConfig(steps=45, record_every=20, lr=1e-2)
+    res = train(problem, ModelSpec(width=10, depth=2), cfg, seeds=(0, 1))
+    t = res.trajectory
+    assert t.groupby("seed")["step"].apply(list).tolist() == [[0, 20, 40, 45]] * 2
+    for k in (1, 2):
+        for e in cfg.eps:
+            assert rank_column(k, e) in t.columns
+    assert (t["eps_rank"] == t[rank_column(2, 1e-6)]).all()
+    assert (t[rank_column(2, 1e-9)] >= t[rank_column(2, 1e-6)]).all()
+    assert (t[rank_column(2, 1e-6)] >= t[rank_column(2, 1e-3)]).all()
+    x, w, target = problem.tensors()
+    for b, seed in enumerate((0, 1)):
+        model = res.model.member(b)
+        row = t[t.seed == seed].iloc[-1]
+        u = model(x)[:, 0].detach().numpy()
+        assert row["loss"] == pytest.approx(problem.loss(u), rel=1e-12)
+        assert row["beta_norm2"] == pytest.approx(float((model.beta.weight.detach()**2).sum()), rel=1e-12)
+        assert row["eps_rank"] == epsilon_rank(model.hidden_features(x)[-1].detach(), 1e-6, w)
+        for name in BOUNDS:
+            assert {name, f"{name}_slack", f"{name}_holds"} <= set(t.columns)
+        assert row["holds"]
+    # the long-form checks hold the same numbers as the wide columns
+    chk = res.checks
+    assert len(chk) == len(t) * len(BOUNDS)
+    merged = chk[chk.bound == "thm3_3_tight"].merge(t, on=["config", "seed", "step"])
+    np.testing.assert_allclose(merged["rhs"], merged["thm3_3_tight"], rtol=0, atol=0)
+    np.testing.assert_allclose(merged["lhs"], merged["loss"], rtol=1e-12)
+    # FLOP accounting: matmul work of 2 members × 45 steps
+    assert res.timing["gflop"] == pytest.approx(2 * 45 * training_flops_per_step(problem.m, 1, 10, 2) / 1e9)
+    assert res.timing["peak_gflops"] == 76.0
+
+
+def test_training_lowers_the_loss(problem):
+    res = train(problem, ModelSpec(width=20, depth=2), TrainConfig(steps=300, record_every=300, lr=1e-2,
+                                                                   check_bounds=False), seeds=(0,))
+    first, last = res.trajectory["loss"].iloc[0], res.trajectory["loss"].iloc[-1]
+    # the smooth part cos x + cos 2x is learned quickly; what is left is about ‖cos 30x‖² ≈ 1
+    assert last < 0.3 * first and last < 1.2
+
+
+def test_float32_training_records_float64_quantities(problem):
+    cfg = TrainConfig(steps=20, record_every=10, dtype="float32", check_bounds=False)
+    res = train(problem, ModelSpec(width=10, depth=2), cfg, seeds=(2,))
+    assert res.model.beta.dtype == torch.float32
+    x, _, _ = problem.tensors()
+    m64 = res.model.member(0).double()
+    assert res.trajectory["loss"].iloc[-1] == pytest.approx(problem.loss(m64(x)[:, 0].detach().numpy()), rel=1e-12)
+    assert res.timing["peak_gflops"] == 190.0
+
+
+def test_schedules_and_sgd_change_the_trajectory(problem):
+    base = dict(steps=30, record_every=30, lr=1e-2, check_bounds=False)
+    losses = {}
+    for key, extra in {"adam": {}, "cosine": {"schedule": "cosine"}, "exp": {"schedule": "exponential"},
+                       "sgd": {"optimizer": "sgd", "momentum": 0.9}}.items():
+        res = train(problem, ModelSpec(width=8, depth=1), TrainConfig(**base, **extra), seeds=(0,))
+        losses[key] = res.trajectory["loss"].iloc[-1]
+    assert len(set(losses.values())) == 4
+
+
+# --- bounds at every recorded step (hypothesis over the configuration) ------------------------------
+
+
+def test_bounds_hold_at_every_recorded_step(problem):
+    """Empirical loss ≥ every Thm 3.3 variant at every recorded step of short training runs."""
+    checked = {"points": 0, "configs": 0, "violations": 0}
+
+    @settings(max_examples=10, deadline=None)
+    @given(
+        width=st.integers(2, 10),
+        depth=st.integers(1, 3),
+        activation=st.sampled_from(["tanh", "relu", "elu", "cos", "sin", "gelu"]),
+        init=st.sampled_from(INITS),
+        residual=st.booleans(),
+        eps=st.sampled_from([1e-2, 1e-4, 1e-6, 1e-9]),
+        seed=st.integers(0, 2**31 - 1),
+        steps=st.integers(1, 30),
+    )
+    def run(width, depth, activation, init, residual, eps, seed, steps):
+        cfg = TrainConfig(steps=steps, record_every=5, lr=1e-2, eps=(eps,), rank_eps=eps)
+        res = train(problem, ModelSpec(width, depth, activation, residual, init), cfg, seeds=(seed,))
+        chk = res.checks
+        assert set(chk["bound"]) == set(BOUNDS)
+        assert len(chk) == len(res.trajectory) * 3
+        checked["points"] += len(res.trajectory)
+        checked["configs"] += 1
+        bad = chk[~chk["holds"]]
+        checked["violations"] += len(bad)
+        assert bad.empty, bad.to_string()
+        assert np.all(chk["lhs"] >= chk["rhs"] - 1e-12 * np.maximum(1.0, chk["lhs"].abs()))
+        assert res.trajectory["holds"].all()
+
+    run()
+    print(f"\nThm 3.3 along training: {checked['points']} (config, step) points in {checked['configs']} configs, "
+          f"{checked['points'] * 3} bound checks, {checked['violations']} violations")
+    assert checked["violations"] == 0 and checked["points"] > 0
+
+
+# --- reproducibility, batching, divergence -----------------------------------------------------
+
+
+def test_same_seed_same_trajectory_bit_for_bit(problem):
+    cfg = TrainConfig(steps=40, record_every=10, lr=1e-2)
+    a = train(problem, ModelSpec(width=10, depth=2, init="paper"), cfg, seeds=(7, 8))
+    b = train(problem, ModelSpec(width=10, depth=2, init="paper"), cfg, seeds=(7, 8))
+    pd.testing.assert_frame_equal(a.trajectory, b.trajectory, check_exact=True)
+    ta, tb = a.trajectory, b.trajectory
+    assert not np.array_equal(ta[ta.seed == 7]["loss"].to_numpy(), ta[ta.seed == 8]["loss"].to_numpy())
+    c = train(problem, ModelSpec(width=10, depth=2, init="paper"), cfg, seeds=(9,))
+    assert not np.array_equal(c.trajectory["loss"].to_numpy(), ta[ta.seed == 7]["loss"].to_numpy())
+
+
+def test_batched_members_follow_their_own_runs(problem):
+    """Member b of a batch trains as it would alone: the batch shares nothing between members."""
+    cfg = TrainConfig(steps=60, record_every=20, lr=1e-2, check_bounds=False)
+    spec_t, spec_p = ModelSpec(width=10, depth=2, init="torch"), ModelSpec(width=10, depth=2, init="paper")
+    batch = train_members(problem, [(spec_t, 1), (spec_p, 1), (spec_t, 2)], cfg).trajectory
+    for spec, seed in ((spec_p, 1), (spec_t, 2)):
+        alone = train(problem, spec, cfg, seeds=(seed,)).trajectory
+        mine = batch[(batch.config == spec.label) & (batch.seed == seed)]
+        np.testing.assert_allclose(mine["loss"].to_numpy(), alone["loss"].to_numpy(), rtol=1e-10)
+        assert (mine["eps_rank"].to_numpy() == alone["eps_rank"].to_numpy()).all()
+
+
+def test_divergence_is_recorded_not_tabled(problem):
+    cfg = TrainConfig(steps=400, record_every=1, lr=1e3, optimizer="sgd", check_bounds=False)
+    res = train(problem, ModelSpec(width=8, depth=2, activation="tanh"), cfg, seeds=(0, 1))
+    assert all(v is not None for v in res.diverged.values()), res.diverged
+    t = res.trajectory
+    assert np.isfinite(t["loss"]).all()
+    for (label, seed), at in res.diverged.items():
+        assert t[t.seed == seed]["step"].max() <= at
+    assert res.timing["steps"] < 400  # training stopped once every member had diverged
+
+
+def test_train_bad_input(problem):
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="lbfgs")
+    with pytest.raises(ValueError, match="record_every"):
+        TrainConfig(record_every=0)
+    with pytest.raises(ValueError, match="eps"):
+        TrainConfig(eps=(1e-6, -1.0))
+    with pytest.raises(ValueError, match="activation"):
+        ModelSpec(activation="swish")
+    with pytest.raises(ValueError, match="one shape"):
+        train_members(problem, [(ModelSpec(width=4), 0), (ModelSpec(width=5), 0)], TrainConfig(steps=1))
+    with pytest.raises(ValueError, match="distinct"):
+        train_members(problem, [(ModelSpec(width=4), 0), (ModelSpec(width=4), 0)], TrainConfig(steps=1))
+    with pytest.raises(TypeError, match="problem"):
+        train("cos", ModelSpec(), TrainConfig(steps=1))
+
+
+# --- the staircase on the paper's target ---------------------------------------------------------
+
+
+def _staircase_stats(traj: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (config, seed), g in traj.groupby(["config", "seed"]):
+        corr = rank_loss_correlation(g["eps_rank"], g["loss"])
+        rows.append({"config": config, "seed": seed, "start": int(g["eps_rank"].iloc[0]),
+                     "end": int(g["eps_rank"].iloc[-1]), "spearman": corr["spearman"],
+                     "final_loss": g["loss"].iloc[-1]})
+    return pd.DataFrame(rows)
+
+
+# The make-test version: Fig. 2(a)'s network, 2 000 steps at Adam 5e-3 (5x the paper-scale 1e-3, so the
+# first stairs fit in a few seconds), one seed.
+SHORT_STEPS = 2000
+SHORT_LR = 5e-3
+
+
+def test_short_staircase_on_the_paper_target(problem):
+    """Reduced Fig. 2(a): tanh, L=2, n=50, Adam; rank rises from a low start while the loss falls."""
+    cfg = TrainConfig(steps=SHORT_STEPS, record_every=50, lr=SHORT_LR, check_bounds=False, eps=(1e-6,))
+    res = train(problem, ModelSpec(width=50, depth=2, init="paper"), cfg, seeds=(0,))
+    stats = _staircase_stats(res.trajectory)
+    print("\n" + stats.to_string())
+    row = stats.iloc[0]
+    assert row["start"] <= 10
+    assert row["end"] >= 25
+    assert row["spearman"] <= -0.8
+    assert row["final_loss"] < 0.5  # below the cos 30x plateau (≈ ‖cos 30x‖² ≈ 1)
+
+
+_PAPER_INIT_FINDING = (
+    "finding: with the paper's U(-1/sqrt(n), 1/sqrt(n)) init, seed 2 has Spearman(eps-rank, log-loss) = -0.565 "
+    "over 15k steps (> -0.6). Its rank saturates at ~34 by step 5000 and then flickers 33-35 while the loss "
+    "falls another 40x, so the last two thirds of the trajectory carry no rank signal; over steps <= 6000 "
+    "rho = -0.986. Seeds 0 and 1: -0.923, -0.926 (median -0.923 passes)."
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "init", ["torch", pytest.param("paper", marks=pytest.mark.xfail(strict=True, reason=_PAPER_INIT_FINDING))]
+)
+def test_staircase_paper_scale(problem, init):
+    """Fig. 2(a) settings: tanh, L=2, n=50, Adam 1e-3, 15 000 steps, float64, 3 seeds (batched)."""
+    members = [(ModelSpec(width=50, depth=2, init=init), s) for s in (0, 1, 2)]
+    cfg = TrainConfig(steps=15000, record_every=100, lr=1e-3, eps=(1e-6,))
+    res = train_members(problem, members, cfg)
+    stats = _staircase_stats(res.trajectory)
+    print("\n" + stats.to_string())
+    assert res.trajectory["holds"].all()
+    assert (stats["start"] <= 10).all(), stats
+    assert (stats["end"] >= 30).all(), stats
+    assert stats["spearman"].median() <= -0.8, stats
+    assert (stats["spearman"] <= -0.6).all(), stats
