@@ -273,10 +273,11 @@ def bound_nonincreasing_where_K_rises(variant: str = "paper") -> dict[str, sp.Ex
     """d/dp of h = d(p) − √(C·K(p)·ε) is ≤ 0 where dK/dp ≥ 0 and d'(p) ≤ 0, so L_lb = max(0,h)²/C_S² is non-increasing.
 
     p is relaxed to a real variable; d(p) is an arbitrary differentiable function with d' = −δ,
-    δ ≥ 0, and K' = κ ≥ 0, K = k > 0 are free symbols (any p where K rises). Returns sympy's
-    verdicts: ``dh_nonpositive`` (h' ≤ 0) and ``dbound_nonpositive`` (for h > 0,
-    d/dp max(0,h)²/C_S² = 2hh'/C_S² ≤ 0; for h ≤ 0 the bound is the constant 0), plus the
-    derivative written out for the given ``variant``'s K.
+    δ ≥ 0, and K' = κ ≥ 0, K = k > 0 are free symbols (any p where K rises). Returns
+    ``dh`` (h' for this variant's K at n = p + s), ``dh_matches_generic`` (dh equals the generic
+    −δ − √(Cε)κ/(2√k) with κ = dK/dp, k = K), sympy's verdicts ``dh_nonpositive`` (generic h' ≤ 0),
+    ``dh_where_K_rises_nonpositive`` (this K's h' ≤ 0 with n − p inside its rising region) and
+    ``dbound_nonpositive`` (for h > 0, d/dp max(0,h)²/C_S² = 2hh'/C_S² ≤ 0; for h ≤ 0 the bound is 0).
     """
     x = sp.Symbol("x", nonnegative=True)
     gap = sp.Symbol("s", positive=True)  # n − p > 0, so √((n−p)²) = n − p
@@ -291,7 +292,7 @@ def bound_nonincreasing_where_K_rises(variant: str = "paper") -> dict[str, sp.Ex
     generic = -delta - sp.sqrt(C * eps) * kappa / (2 * sp.sqrt(k_pos))
     # n is held fixed while p moves: dK/dp at fixed n, evaluated at n = p + s.
     dK = sp.diff(Kx, x).subs(n, x + gap)
-    same = sp.simplify(dh - generic.subs({kappa: dK, k_pos: K})) == 0 if variant != "eigen" else True
+    same = sp.simplify(dh - generic.subs({kappa: dK, k_pos: K})) == 0
     hpos = sp.Symbol("h", positive=True)
     dbound = 2 * hpos * generic / C_S**2
     # the K of this variant, strictly before its turning point: n − p = s with s written so that dK/dp > 0.
@@ -345,7 +346,7 @@ def bound_rises_instance(variant: str = "paper") -> dict[str, object]:
         "bound": (b0, b1),
         "increase": increase,
         "rises": increase.is_positive,
-        "past_turning_point": bool(p0 > (paper_K_monotonicity() if variant == "paper" else tight_K_monotonicity()).turning_point.subs(n, 10)),
+        "past_turning_point": bool(p0 > _monotonicity(_k(variant)).turning_point.subs(n, point[n])),
     }
 
 
