@@ -336,6 +336,15 @@ def _finite_size_shift(relu: pd.DataFrame) -> pd.DataFrame | None:
 
 
 # --------------------------------------------------------------------------------------------------
+STRENGTH_TOL = 0.15
+RESOLUTION_SDS = 3.0  # a 15% check needs 0.15·|predicted| ≥ 3 SDs of the bulk's projection noise
+
+
+def activation_sd(act: S.Activation) -> float:
+    """√Var σ(z): the SD of uᵀF₀v for unit u, v independent of F₀ (the projection's noise floor)."""
+    return math.sqrt(float(T.hermite_coefficients_quadrature(lambda z: act.fn(z) ** 2, 0)[0]))
+
+
 def strength_rows(profile: dict, seed: int, quiet: bool) -> pd.DataFrame:
     """He_k(ζ)ᵀ F He_k(g)/(‖·‖‖·‖) vs θ^k μ_k √(nN), per (activation, seed, θ, k)."""
     n, d = profile["n"], profile["d"]
@@ -343,6 +352,7 @@ def strength_rows(profile: dict, seed: int, quiet: bool) -> pd.DataFrame:
     jobs = [(a, s) for a in profile["acts"] for s in range(seed, seed + profile["seeds"])]
     for act_name, sd in progress(jobs, desc="spikes strengths", quiet=quiet):
         dr = S.draw(act_name, n=n, N=n, d=d, seed=sd)
+        noise_sd = activation_sd(dr.act)
         zeta, g = dr.zeta, dr.g
         for theta in profile["thetas"]:
             F = dr.features(dr.eta_for_theta(theta))
@@ -360,7 +370,8 @@ def strength_rows(profile: dict, seed: int, quiet: bool) -> pd.DataFrame:
                     "projection": proj, "predicted": pred, "sample_factor": sample,
                     "ratio": proj / pred if abs(mu) > 1e-12 else math.nan,
                     "ratio_sample": proj / (pred * sample) if abs(mu) > 1e-12 else math.nan,
-                    "predicted_2nd_order": pred + nxt,
+                    "predicted_2nd_order": pred + nxt, "noise_sd": noise_sd,
+                    "resolvable_per_seed": RESOLUTION_SDS * noise_sd <= STRENGTH_TOL * abs(pred),
                 })
     return pd.DataFrame(rows)
 
@@ -373,10 +384,12 @@ def strength_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, 
     rows = strength_rows(cfg, seed, quiet)
     checked = rows[(rows["mu_k"].abs() > 1e-12) & (rows["k"] <= 2)]
     chk = []
-    for r in checked.itertuples():
+    for r in checked[checked["resolvable_per_seed"]].itertuples():
         c = T.STRENGTH_BOUND.check(P=r.projection / r.sample_factor, theta=r.theta, mu_k=r.mu_k, n=r.n, N=r.n, k=r.k)
         chk.append({"activation": r.activation, "seed": r.seed, "theta": r.theta, "k": r.k, "kind": "per seed, sample moments", **c.as_dict()})
     for (act, theta, k), grp in checked.groupby(["activation", "theta", "k"]):
+        if RESOLUTION_SDS * float(grp["noise_sd"].iloc[0]) / math.sqrt(len(grp)) > float(STRENGTH_TOL * grp["predicted"].abs().iloc[0]):
+            continue  # 15% of the signal is below 3 noise SDs of the seed mean: not resolvable
         c = T.STRENGTH_BOUND.check(P=float(grp["projection"].mean()), theta=theta, mu_k=float(grp["mu_k"].iloc[0]),
                                    n=int(grp["n"].iloc[0]), N=int(grp["n"].iloc[0]), k=int(k))
         chk.append({"activation": act, "seed": "mean", "theta": theta, "k": k, "kind": f"mean of {len(grp)} seeds", **c.as_dict()})

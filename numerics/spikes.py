@@ -268,13 +268,13 @@ def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool =
     n_rows, n_cols = F.shape
     if k >= min(n_rows, n_cols):
         raise ValueError(f"k must be < min(F.shape) = {min(n_rows, n_cols)}, got {k}")
-    if method == "dense":
+    if method == "dense" or min(n_rows, n_cols) <= max(2 * k + 2, 16):  # ARPACK needs k < ncv < min(shape)
         if vectors:
             U, s, Vt = np.linalg.svd(F, full_matrices=False)
             return s[:k], U[:, :k], Vt[:k]
         return np.linalg.svd(F, compute_uv=False)[:k]
     v0 = np.random.default_rng(seed).standard_normal(min(n_rows, n_cols))
-    ncv = max(2 * k + 1, _SVDS_NCV)
+    ncv = min(max(2 * k + 1, _SVDS_NCV), min(n_rows, n_cols) - 1)
     if method == "svds":
         if vectors:
             U, s, Vt = svds(F, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv)

@@ -280,29 +280,45 @@ def relu_hermite(k: int, *, centred: bool = False) -> sp.Expr:
     return (-1) ** (m - 1) * sp.factorial2(2 * m - 3) * inv
 
 
-def hermite_coefficient_exact(expr: sp.Expr, k: int, z: sp.Symbol = Z) -> sp.Expr:
-    """μ_k = ∫ σ(z) He_k(z) e^{−z²/2}/√(2π) dz by sympy (polynomials, ReLU via Max/Piecewise).
+def _gaussian_moment(m: int, half: bool) -> sp.Expr:
+    """E[z^m] (half=False) or E[z^m 1{z>0}] (half=True) for z ~ N(0, 1), exact."""
+    if not half:
+        return sp.Integer(0) if m % 2 else sp.factorial2(m - 1)
+    if m % 2 == 0:
+        return sp.factorial2(m - 1) / 2
+    return 2 ** sp.Rational(m - 1, 2) * sp.factorial((m - 1) // 2) / sp.sqrt(2 * sp.pi)
 
-    Raises ValueError when sympy returns an unevaluated integral (use the quadrature instead).
+
+def hermite_coefficient_exact(expr: sp.Expr, k: int, z: sp.Symbol = Z, *, method: str = "moments") -> sp.Expr:
+    """μ_k = ∫ σ(z) He_k(z) e^{−z²/2}/√(2π) dz, exactly.
+
+    ``method="moments"``: σ a polynomial, or max(z, 0) times a polynomial, through the exact Gaussian
+    (half-line) moments; ``"integrate"``: sympy's integrator (any σ it can do). Raises ValueError when
+    neither applies (use `hermite_coefficients_quadrature`).
     """
     if isinstance(k, bool) or not isinstance(k, (numbers.Integral, sp.Integer)) or int(k) < 0:
         raise ValueError(f"k must be a non-negative integer, got {k!r}")
+    if method not in ("moments", "integrate"):
+        raise ValueError(f"method must be 'moments' or 'integrate', got {method!r}")
     expr = sp.sympify(expr)
-    if isinstance(expr, sp.Max) and set(expr.args) == {z, sp.Integer(0)}:
-        integrand_lo, lower = z, 0  # ReLU: integrate z over (0, ∞)
-        integral = sp.integrate(integrand_lo * sp.hermite_prob(k, z) * sp.exp(-z**2 / 2), (z, lower, sp.oo))
+    relu = sp.Max(z, 0)
+    half = expr.has(relu)
+    body = sp.simplify(expr / relu) * z if half else expr  # σ = max(z,0)·q(z) -> integrate z·q(z) on z > 0
+    if method == "moments" and (body.is_polynomial(z) and not body.subs(relu, 0).has(sp.Max)):
+        poly = sp.Poly(sp.expand(body * sp.hermite_prob(int(k), z)), z)
+        return sp.simplify(sum(c * _gaussian_moment(m, half) for (m,), c in poly.terms()))
+    if half:
+        integral = sp.integrate(sp.expand(body * sp.hermite_prob(k, z)) * sp.exp(-z**2 / 2), (z, 0, sp.oo))
     else:
-        integral = sp.integrate(
-            sp.expand(expr * sp.hermite_prob(k, z)) * sp.exp(-z**2 / 2), (z, -sp.oo, sp.oo)
-        )
+        integral = sp.integrate(sp.expand(expr * sp.hermite_prob(k, z)) * sp.exp(-z**2 / 2), (z, -sp.oo, sp.oo))
     if integral.has(sp.Integral):
         raise ValueError(f"sympy cannot integrate σ(z)He_{k}(z)φ(z) for σ = {expr}; use quadrature")
     return sp.simplify(integral / sp.sqrt(2 * sp.pi))
 
 
-def hermite_coefficients_exact(expr: sp.Expr, kmax: int, z: sp.Symbol = Z) -> list[sp.Expr]:
+def hermite_coefficients_exact(expr: sp.Expr, kmax: int, z: sp.Symbol = Z, *, method: str = "moments") -> list[sp.Expr]:
     """[μ_0, ..., μ_kmax] exactly (sympy); see `hermite_coefficient_exact`."""
-    return [hermite_coefficient_exact(expr, k, z) for k in range(int(kmax) + 1)]
+    return [hermite_coefficient_exact(expr, k, z, method=method) for k in range(int(kmax) + 1)]
 
 
 def check_activation_finite(activation: Callable, name: str = "activation", points: np.ndarray | None = None) -> None:
