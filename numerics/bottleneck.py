@@ -173,7 +173,8 @@ def bottleneck_summary(model: torch.nn.Module, task: BottleneckTask, *, gap: flo
     inside = [in_bottleneck(s) for s in sv]
     mid_w = [dominant_count(sv[ell - 1], gap) for ell in mids]
     mid_r = [dominant_count(reps[ell - 1], gap) for ell in mids]
-    mid_tail = [float(sv[ell - 1][k + extra] / sv[ell - 1][k - 1]) if sv[ell - 1].size > k + extra else 0.0 for ell in mids]
+    mid_tail = [_median_ratio(sv[ell - 1][k + extra : k + extra + 1], sv[ell - 1][k - 1 : k]) if sv[ell - 1].size > k + extra
+                else 0.0 for ell in mids]
     j_counts = [dominant_count(s, gap) for s in sj]
     return {
         "depth": L,
@@ -187,10 +188,16 @@ def bottleneck_summary(model: torch.nn.Module, task: BottleneckTask, *, gap: flo
         "middle_rep_top": [np.round(reps[ell - 1][: k + 2], 4).tolist() for ell in mids],
         "jacobian_dominant": j_counts,
         "jacobian_fraction_k": float(np.mean([c == k for c in j_counts])),
-        "jacobian_ratio_k1_over_k_median": float(np.median(sj[:, k] / sj[:, k - 1])),
+        "jacobian_ratio_k1_over_k_median": _median_ratio(sj[:, k], sj[:, k - 1]),
         "deviation_fraction": float(1 - np.mean(inside)),
         "deviating_layers": [ell for ell, ok in enumerate(inside, start=1) if not ok],
     }
+
+
+def _median_ratio(num: np.ndarray, den: np.ndarray) -> float:
+    """median(num/den) over entries with den > 0; NaN (the claim cannot be measured) when there are none."""
+    ok = den > 0
+    return float(np.median(num[ok] / den[ok])) if np.any(ok) else float("nan")
 
 
 def random_relu_checks(count: int, *, seed: int = 0, samples: int = 4, max_k: int = 4) -> pd.DataFrame:
@@ -214,10 +221,18 @@ def random_relu_checks(count: int, *, seed: int = 0, samples: int = 4, max_k: in
     return pd.concat(frames, ignore_index=True)
 
 
-def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = False) -> ExperimentResult:
-    """Trained deep ReLU networks at several depths and random networks: (★) checks + the paper's claims."""
+def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = False,
+               configs: tuple[BottleneckConfig, ...] | None = None) -> ExperimentResult:
+    """Trained deep ReLU networks at several depths and random networks: (★) checks + the paper's claims.
+
+    ``configs`` (ordered by depth) replaces the profile's depth sweep; ``profile`` still sets the
+    number of sample inputs and random networks.
+    """
     check_profile(profile)
-    configs = tuple(replace(c, seed=c.seed + seed, task_seed=c.task_seed + seed) for c in PROFILE_CONFIGS[profile])
+    base = PROFILE_CONFIGS[profile] if configs is None else tuple(configs)
+    if not base or not all(isinstance(c, BottleneckConfig) for c in base):
+        raise TypeError(f"configs must be a non-empty tuple of BottleneckConfig, got {configs!r}")
+    configs = tuple(replace(c, seed=c.seed + seed, task_seed=c.task_seed + seed) for c in base)
     samples = _SAMPLES[profile]
     checks, summaries, layer_tables = [], [], {}
     for cfg in progress(configs, total=len(configs), desc="bottleneck depths", quiet=quiet):

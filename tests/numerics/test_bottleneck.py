@@ -234,6 +234,17 @@ def test_experiment_test_profile(tmp_path):
     assert set(res.comparison["reproduced"]) <= {"yes", "no", "n/a"}
 
 
+def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):
+    from numerics.cli import main
+
+    rc = main(["bottleneck", "--profile", "test", "--depths", "3", "4", "--width", "8", "--n", "30", "--steps", "60",
+               "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "master" in out and "reproduced" in out
+    assert (tmp_path / "bottleneck_layers_L4.csv").exists()
+    assert main(["bottleneck", "--depths", "1", "--out", str(tmp_path), "--quiet"]) == 2
+
+
 # -- paper scale --------------------------------------------------------------------------------
 
 
