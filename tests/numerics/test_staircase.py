@@ -143,6 +143,27 @@ def test_conjecture_is_sharp_at_p_equal_1(n):
     assert max_min_subset_sv(Q)[0] * np.sqrt(n) == pytest.approx(1.0, rel=1e-12)
 
 
+def test_conjecture_is_attained_at_n4_p2_regression_example():
+    """The search's minimiser at (n, p) = (4, 2), in closed form: max_S σ_min(Q_S) = 1/2 = 1/√n exactly.
+
+    So the conjectured 1/√n is sharp (attained) at p = 2 as well, not only at p = 1, n − 1.
+    Exact check by sympy: σ_min² of each 2×2 submatrix is the smallest eigenvalue of Q_SᵀQ_S.
+    """
+    import sympy as sp
+
+    r2, r6 = sp.sqrt(2), sp.sqrt(6)
+    Q = sp.Matrix([[r6 / 4, 0], [r2 / 4, r2 / 2], [r2 / 4, -r2 / 2], [r6 / 4, 0]])
+    assert sp.simplify(Q.T * Q - sp.eye(2)) == sp.zeros(2, 2)
+
+    def smin2(rows):
+        A = Q.extract(list(rows), [0, 1])
+        return min(sp.nsimplify(v) for v in (A.T * A).eigenvals())
+
+    assert max(smin2(S) for S in itertools.combinations(range(4), 2)) == sp.Rational(1, 4)
+    value, _ = max_min_subset_sv(np.array(Q.evalf(30), dtype=float))
+    assert value == pytest.approx(0.5, rel=1e-14)
+
+
 @settings(max_examples=20)
 @given(seeds, st.integers(3, 7).flatmap(lambda n: st.tuples(st.integers(1, n - 1), st.just(n))))
 def test_conjecture_holds_on_random_Q(seed, pn):
