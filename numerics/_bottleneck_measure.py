@@ -7,7 +7,7 @@ dtype the network was trained in.
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,7 +148,8 @@ def master_checks(
 
 def layer_table(model: nn.Module, x: Any, k: int, *, gap: float = 0.2, top: int = 6) -> pd.DataFrame:
     """Per layer ℓ: top singular values of W_ℓ, its dominant count, dist_F(W_ℓ, 𝒫_k)² and (for ℓ < L)
-    the top singular values and dominant count of the centred pre-activations / √N."""
+    the top singular values, dominant count and participation ratio (Σλ)²/Σλ² (an effective
+    dimension) of the centred pre-activations / √N."""
     sv = layer_singular_values(model)
     reps = representation_singular_values(model, x, centred=True)
     rows = []
@@ -158,6 +159,8 @@ def layer_table(model: nn.Module, x: Any, k: int, *, gap: float = 0.2, top: int 
         if ell <= len(reps):
             r = reps[ell - 1]
             row["rep_dominant"] = dominant_count(r, gap)
+            lam = r**2
+            row["rep_participation_ratio"] = float(lam.sum() ** 2 / np.sum(lam**2)) if lam.sum() > 0 else 0.0
             row.update({f"rep_s{i + 1}": float(r[i]) if i < r.size else np.nan for i in range(min(top, 4))})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -185,6 +185,7 @@ def bottleneck_summary(model: torch.nn.Module, task: BottleneckTask, *, gap: flo
         "middle_w_top": [np.round(sv[ell - 1][: k + 2], 4).tolist() for ell in mids],
         "middle_tail_ratio_max": float(max(mid_tail)),
         "middle_rep_dominant": mid_r,
+        "middle_rep_participation": [round(_participation(reps[ell - 1]), 4) for ell in mids],
         "middle_rep_top": [np.round(reps[ell - 1][: k + 2], 4).tolist() for ell in mids],
         "jacobian_dominant": j_counts,
         "jacobian_fraction_k": float(np.mean([c == k for c in j_counts])),
@@ -192,6 +193,12 @@ def bottleneck_summary(model: torch.nn.Module, task: BottleneckTask, *, gap: flo
         "deviation_fraction": float(1 - np.mean(inside)),
         "deviating_layers": [ell for ell, ok in enumerate(inside, start=1) if not ok],
     }
+
+
+def _participation(s: np.ndarray) -> float:
+    """(Σλ)²/Σλ², λ = s²: the effective dimension of a representation with singular values s."""
+    lam = np.asarray(s, dtype=np.float64) ** 2
+    return float(lam.sum() ** 2 / np.sum(lam**2)) if lam.sum() > 0 else 0.0
 
 
 def _median_ratio(num: np.ndarray, den: np.ndarray) -> float:
@@ -269,6 +276,7 @@ def _depth_table(summaries: list[dict]) -> pd.DataFrame:
             "middle_w_dominant": " ".join(map(str, s["middle_w_dominant"])),
             "middle_tail_ratio_max": s["middle_tail_ratio_max"],
             "middle_rep_dominant": " ".join(map(str, s["middle_rep_dominant"])),
+            "middle_rep_participation": " ".join(f"{v:.3g}" for v in s["middle_rep_participation"]),
             "jacobian_fraction_k": s["jacobian_fraction_k"],
             "jacobian_ratio_k1_over_k_median": s["jacobian_ratio_k1_over_k_median"],
         })
@@ -289,6 +297,10 @@ def _comparison_rows(summaries: list[dict]) -> list[dict]:
     rows.append(comparison_row(
         f"centred middle representations have k = {k} dominant directions (deepest L={deepest['depth']})",
         "yes", f"counts {deepest['middle_rep_dominant']}", settings, reproduced=r_ok))
+    pr = deepest["middle_rep_participation"]
+    rows.append(comparison_row(
+        f"effective dimension (participation ratio) of centred middle representations ≈ k = {k} (within [k−0.25, k+0.5])",
+        "yes", f"{pr}", settings, reproduced=all(k - 0.25 <= v <= k + 0.5 for v in pr)))
     rows.append(comparison_row(
         f"Jf(x) has k = {k} dominant singular values (deepest L={deepest['depth']}, fraction of samples)",
         "yes", deepest["jacobian_fraction_k"], settings, reproduced=deepest["jacobian_fraction_k"] >= 0.9))
@@ -317,7 +329,7 @@ def _notes(summaries: list[dict], checks_df: pd.DataFrame) -> list[str]:
         notes.append(
             f"L={s['depth']}: ‖θ‖²/L={s['theta_norm2_over_L']:.3f}, mse={s['mse']:.3f}, middle W_ℓ dominant "
             f"{s['middle_w_dominant']} (top {s['middle_w_top'][len(s['middle_w_top']) // 2]}), centred reps dominant "
-            f"{s['middle_rep_dominant']}, Jf(x) dominant = k at {s['jacobian_fraction_k']:.0%} of samples, "
+            f"{s['middle_rep_dominant']} (participation ratio {s['middle_rep_participation']}), Jf(x) dominant = k at {s['jacobian_fraction_k']:.0%} of samples, "
             f"deviating layers {s['deviating_layers']} ({s['deviation_fraction']:.2f})."
         )
     return notes

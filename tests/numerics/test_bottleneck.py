@@ -196,7 +196,7 @@ def test_trained_network_jacobian_has_k_dominant_singular_values(fast_summaries)
     strict=True,
     reason=(
         "finding: at the fast scale (L=8, width 30, N=100, 2000 Adam steps, biases) the centred middle-layer "
-        "representations have k+1 = 3 dominant directions (s_3/s_2 ≈ 0.3–0.4), not k = 2; the research note's "
+        "representations have k+1 = 3 dominant directions (s_3/s_2 ≈ 0.25–0.36 in layers 3–6), not k = 2 (their participation ratio is ≈ 2.08: the third direction is small but above the 0.2 gap); the research note's "
         "pilot sees k only at L=18 after 12k steps. The paper-scale version is the slow test."
     ),
 )
@@ -205,9 +205,13 @@ def test_trained_network_centred_representations_have_k_dominant_directions(fast
     assert all(c == task.k for c in s["middle_rep_dominant"]), s["middle_rep_dominant"]
 
 
-def test_trained_network_centred_representations_have_at_most_k_plus_1_directions(fast_summaries):
+def test_trained_network_centred_representations_have_effective_dimension_k(fast_summaries):
+    # The (k+1)-th direction the gap count sees carries little variance: the participation ratio
+    # (Σλ)²/Σλ² of the centred middle representations is k to within a fraction of a dimension,
+    # and the spectrum ends at k+1 (at most k+1 dominant directions).
     _cfg, _m, task, _r, s = fast_summaries[-1]
     assert all(c in (task.k, task.k + 1) for c in s["middle_rep_dominant"]), s["middle_rep_dominant"]
+    assert all(task.k - 0.25 <= v <= task.k + 0.5 for v in s["middle_rep_participation"]), s["middle_rep_participation"]
 
 
 def test_fraction_of_deviating_layers_falls_with_depth(fast_summaries):
