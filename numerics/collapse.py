@@ -16,6 +16,7 @@ max_ℓ ‖∇_{W_ℓ}Φ‖_F/(λ‖W_ℓ‖_F) ≤ NEAR_CRITICAL (0.1).
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,25 @@ def _specs(cfg: CollapseConfig) -> list[NetSpec]:
     return specs
 
 
+@contextmanager
+def _single_thread():
+    # The matrices are tiny: intra-op threads only add synchronisation (10x slower on a busy machine).
+    # torch's thread count is process-wide, so it is restored afterwards.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def run_sweep(cfg: CollapseConfig, *, seed: int = 0, quiet: bool = True) -> list[Point]:
     """Train every network of the sweep (Adam, batched), refine the critical-regime ones (L-BFGS), measure all."""
+    with _single_thread():
+        return _run_sweep(cfg, seed, quiet)
+
+
+def _run_sweep(cfg: CollapseConfig, seed: int, quiet: bool) -> list[Point]:
     seed = nonnegative_int(seed, "seed")
     if not isinstance(cfg, CollapseConfig):
         raise TypeError(f"cfg must be a CollapseConfig, got {type(cfg).__name__}")

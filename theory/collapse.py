@@ -198,8 +198,13 @@ def lambda_exponent(expr: sp.Expr, symbol: sp.Symbol = lam) -> sp.Expr:
 
 
 def is_nondecreasing_in(expr: sp.Expr, symbol: sp.Symbol) -> bool | None:
-    """True when ∂expr/∂symbol ≥ 0 follows from the symbols' assumptions (sympy's sign inference)."""
-    return sp.simplify(sp.diff(expr, symbol)).is_nonnegative
+    """True when ∂expr/∂symbol ≥ 0 on the interior of the domain follows from the symbols' assumptions.
+
+    Non-negative symbols are taken positive (the interior), so √loss is differentiable there.
+    """
+    interior = {s: sp.Symbol(s.name, positive=True, integer=s.is_integer) for s in expr.free_symbols
+                if s.is_nonnegative and not s.is_positive}
+    return sp.simplify(sp.diff(expr.xreplace(interior), interior.get(symbol, symbol))).is_nonnegative
 
 
 def ce_gradient_bound_chain(p_y: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
