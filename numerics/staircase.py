@@ -28,7 +28,15 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from numerics._validation import as_matrix, as_weights, one_of, positive_float, positive_int, to_numpy
+from numerics._validation import (
+    as_matrix,
+    as_weights,
+    nonnegative_int,
+    one_of,
+    positive_float,
+    positive_int,
+    to_numpy,
+)
 from theory import Check
 from theory import staircase as th
 
@@ -102,12 +110,24 @@ class StaircaseQuantities:
         }
 
 
-def _svd_full_v(B: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _gram_eigh(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(λ, Q) of M = BᵀB from the thin SVD of B: λ = σ² descending (zeros appended when m < n), Q (n, n) orthogonal.
+
+    Thin, so the cost and memory stay O(m n) in the number of points m; for m < n the eigenvectors
+    of the zero eigenvalue complete Vᵀ to an orthogonal basis (complete QR).
+    """
+    m, n_ = B.shape
     try:
-        U, s, Vt = scipy.linalg.svd(B, full_matrices=True, check_finite=False)
+        _, s, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
     except np.linalg.LinAlgError:  # gesdd can fail where gesvd succeeds (scipy#10032)
-        U, s, Vt = scipy.linalg.svd(B, full_matrices=True, lapack_driver="gesvd", check_finite=False)
-    return U, s, Vt
+        _, s, Vt = scipy.linalg.svd(B, full_matrices=False, lapack_driver="gesvd", check_finite=False)
+    lam = np.zeros(n_)
+    lam[: s.size] = s**2
+    Q = Vt.T
+    if Q.shape[1] < n_:
+        full, _ = np.linalg.qr(Q, mode="complete")
+        Q = np.concatenate([Q, full[:, Q.shape[1]:]], axis=1)
+    return lam, Q
 
 
 def _sigma_min(A: np.ndarray) -> np.ndarray:
@@ -156,7 +176,8 @@ def rank_revealing_subset(Q: Any, p: int) -> tuple[tuple[int, ...], str]:
     n_ = Q.shape[0]
     if Q.shape != (n_, n_):
         raise ValueError(f"Q must be square (n, n), got shape {Q.shape}")
-    if not 0 <= p <= n_:
+    p = nonnegative_int(p, "p")
+    if p > n_:
         raise ValueError(f"p must satisfy 0 <= p <= n = {n_}, got {p}")
     if p == 0:
         return (), "empty"
@@ -197,10 +218,7 @@ def staircase_quantities(features: Any, weights: Any, beta: Any, target: Any, ep
     eps_ = positive_float(eps, "eps")
     sw = np.sqrt(w)
     B = sw[:, None] * phi
-    _, s, Vt = _svd_full_v(B)
-    lam = np.zeros(n_)
-    lam[: s.size] = s**2
-    Q = Vt.T
+    lam, Q = _gram_eigh(B)
     p_ = int(np.count_nonzero(lam > eps_))
     S, method = rank_revealing_subset(Q, p_)
     Sc = [j for j in range(n_) if j not in set(S)]

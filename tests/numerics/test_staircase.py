@@ -30,11 +30,11 @@ EPS_VALUES = (1e-1, 1e-2, 1e-4, 1e-6, 1e-8)
 
 
 @st.composite
-def feature_cases(draw, max_n=BRUTE_FORCE_MAX_N - 3):
+def feature_cases(draw, min_n=2, max_n=BRUTE_FORCE_MAX_N - 3):
     rng = np.random.default_rng(draw(seeds))
     dim = draw(st.sampled_from((1, 2)))
     quad = QUADS[dim]
-    n = draw(st.integers(2, max_n))
+    n = draw(st.integers(min_n, max_n))
     act = draw(st.sampled_from(("tanh", "relu", "cos")))
     scale = draw(st.sampled_from((0.5, 2.0, 8.0)))
     depth = draw(st.integers(1, 2))
@@ -96,6 +96,32 @@ def test_f_tilde_uses_only_the_kept_neurons_and_matches_the_proof_formula(case):
         Pb = beta[S + Sc]
         want = Pb[: q.p] - V12 @ np.linalg.solve(V22, Pb[q.p :])
         np.testing.assert_allclose(q.beta_tilde, want, rtol=1e-9, atol=1e-12 * np.abs(beta).max())
+
+
+@settings(max_examples=15)
+@given(feature_cases(min_n=BRUTE_FORCE_MAX_N + 1, max_n=24))
+def test_thm3_2_holds_on_the_maxvol_path(case):
+    quad, phi, beta, eps = case
+    q = staircase_quantities(phi, quad.weights, beta, np.zeros(quad.size), eps)
+    if 0 < q.p < q.n:
+        assert q.subset_method == "maxvol"
+        assert q.v22_inv_norm2 <= (1 + q.p * (q.n - q.p)) * (1 + 1e-9)
+    vals = dict(e2=q.approx_error2, p=q.p, n=q.n, eps=eps, C=q.beta_norm2)
+    assert ts.thm3_2_paper.check(**vals).holds and ts.thm3_2_tight.check(**vals).holds
+
+
+def test_fewer_points_than_neurons():
+    # m = 5 points, n = 9 neurons: M has rank ≤ 5, Q must still be a full orthogonal basis
+    rng = np.random.default_rng(6)
+    quad = gauss_legendre(-1.0, 1.0, 5)
+    phi = random_features(quad.points, 9, "tanh", 4.0, rng)
+    beta = rng.standard_normal(9)
+    q = staircase_quantities(phi, quad.weights, beta, np.cos(quad.points[:, 0]), 1e-6)
+    Q = np.asarray(q.eigenvectors)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(9), atol=1e-12)
+    assert q.p <= 5 and np.all(np.asarray(q.eigenvalues)[5:] == 0)
+    assert ts.thm3_2_tight.check(e2=q.approx_error2, p=q.p, n=9, eps=1e-6, C=q.beta_norm2).holds
+    assert q.approx_error2 == pytest.approx(q.tail_error2, abs=1e-20)
 
 
 def test_maxvol_path_above_brute_force_size():
