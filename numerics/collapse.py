@@ -83,9 +83,9 @@ class CollapseConfig:
 
 
 PROFILE_CONFIGS = {
-    "test": CollapseConfig(dim=12, per_class=12, width=20, depth=4, adam_steps=1500, adam_lr=2e-3,
+    "test": CollapseConfig(dim=20, per_class=12, width=32, depth=4, adam_steps=1200, adam_lr=5e-3,
                            lbfgs_iters=150, critical_lambdas=(1e-2,), bias_lambdas=(1e-2,)),
-    "quick": CollapseConfig(dim=20, per_class=30, width=48, depth=4, adam_steps=3000, adam_lr=1e-3,
+    "quick": CollapseConfig(dim=20, per_class=30, width=48, depth=4, adam_steps=2000, adam_lr=2.5e-3,
                             lbfgs_iters=400, critical_lambdas=(1e-3, 1e-2, 1e-1)),
     "paper": CollapseConfig(),
 }
