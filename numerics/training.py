@@ -209,7 +209,7 @@ def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, in
     recorder = _Recorder(problem, members, config, x64)
 
     if config.optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+        opt = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # one kernel per step: less overhead
     else:
         opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     sched = _scheduler(opt, config)
@@ -239,9 +239,10 @@ def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, in
         for b in torch.nonzero(newly).flatten().tolist():
             diverged[keys[b]] = step
         alive &= finite
+        all_alive = bool(alive.all())
         if not bool(alive.any()):
             break
-        losses[alive].sum().backward()
+        (losses.sum() if all_alive else torch.where(alive, losses, 0.0).sum()).backward()
         opt.step()
         if sched is not None:
             sched.step()
@@ -345,6 +346,7 @@ class _Recorder:
         holds = True
         for c in checks:
             row[c.name] = c.rhs
+            row[f"{c.name}_lhs"] = c.lhs
             row[f"{c.name}_slack"] = c.slack
             row[f"{c.name}_holds"] = bool(c.holds)
             holds &= bool(c.holds)
