@@ -51,7 +51,7 @@ def depth_figure(depth_table: pd.DataFrame, path: Path, *, config=None, seed=Non
     a.legend()
     b.plot(depth_table["depth"], depth_table["deviation_fraction"], "o-")
     b.set_xlabel("depth L")
-    b.set_ylabel("fraction of layers outside the bottleneck")
+    b.set_ylabel("fraction of layers\noutside the bottleneck")
     b.set_ylim(0, 1)
     fig.tight_layout()
     path = save_figure(fig, path, config=config, seed=seed)

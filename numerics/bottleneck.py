@@ -106,17 +106,54 @@ _SAMPLES = {"test": 6, "quick": 10, "paper": 20}
 _TRAINED: dict[BottleneckConfig, tuple[torch.nn.Module, BottleneckTask, TrainResult]] = {}
 
 
-def trained_network(cfg: BottleneckConfig, quiet: bool = True) -> tuple[torch.nn.Module, BottleneckTask, TrainResult]:
+def trained_network(cfg: BottleneckConfig, quiet: bool = True, cache_dir: Path | None = None
+                    ) -> tuple[torch.nn.Module, BottleneckTask, TrainResult]:
     """Train one configuration, once per process (training is deterministic, so the result is cached).
 
+    With ``cache_dir``, the trained parameters are also stored there (atomically, one file per
+    configuration), so a stopped sweep resumes with the configurations it finished.
     Returns the float32 model, its task and the final objective terms; raises if training diverged.
     Callers must not modify the returned model.
     """
     if not isinstance(cfg, BottleneckConfig):
         raise TypeError(f"cfg must be a BottleneckConfig, got {type(cfg).__name__}")
-    if cfg not in _TRAINED:
+    if cfg in _TRAINED:
+        return _TRAINED[cfg]
+    path = None if cache_dir is None else Path(cache_dir) / f"{_config_key(cfg)}.pt"
+    if path is not None and path.exists():
+        _TRAINED[cfg] = _load(cfg, path)
+    else:
         _TRAINED[cfg] = _train(cfg, quiet)
+        if path is not None:
+            _save(_TRAINED[cfg], path)
     return _TRAINED[cfg]
+
+
+def _config_key(cfg: BottleneckConfig) -> str:
+    import hashlib
+    import json
+
+    text = json.dumps(asdict(cfg), sort_keys=True)
+    return f"L{cfg.depth}_" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _save(trained, path: Path) -> None:
+    import io
+
+    from numerics.io import atomic_write_bytes
+
+    model, _task, res = trained
+    buf = io.BytesIO()
+    torch.save({"state": model.state_dict(), "result": asdict(res)}, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _load(cfg: BottleneckConfig, path: Path):
+    blob = torch.load(path, weights_only=True)
+    task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
+    model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias)
+    model.load_state_dict(blob["state"])
+    return model, task, TrainResult(**blob["result"])
 
 
 def _train(cfg: BottleneckConfig, quiet: bool) -> tuple[torch.nn.Module, BottleneckTask, TrainResult]:
@@ -243,7 +280,7 @@ def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = 
     samples = _SAMPLES[profile]
     checks, summaries, layer_tables = [], [], {}
     for cfg in progress(configs, total=len(configs), desc="bottleneck depths", quiet=quiet):
-        model, task, res = trained_network(cfg, quiet)
+        model, task, res = trained_network(cfg, quiet, None if out_dir is None else Path(out_dir) / "bottleneck_models")
         checks.append(master_checks(model, task.x[:samples], network=f"trained_L{cfg.depth}", depth=cfg.depth,
                                     width=cfg.width, scale=float("nan"), bias=cfg.bias))
         summ = bottleneck_summary(model, task, samples=samples, bias=cfg.bias)

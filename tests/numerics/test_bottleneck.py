@@ -228,6 +228,17 @@ def test_training_is_bit_reproducible():
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
+def test_stopped_sweep_resumes_from_saved_models(tmp_path):
+    cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=40, lr=1e-2, seed=123)
+    model, _task, res = nb.trained_network(cfg, cache_dir=tmp_path)
+    saved = list(tmp_path.glob("L3_*.pt"))
+    assert len(saved) == 1
+    nb._TRAINED.pop(cfg)  # a new process: nothing in memory, the file is there
+    again, _task2, res2 = nb.trained_network(cfg, cache_dir=tmp_path)
+    assert again is not model and res2 == res
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))
+
+
 def test_experiment_test_profile(tmp_path):
     res = nb.experiment("test", out_dir=tmp_path, quiet=True)
     assert res.violations == 0
