@@ -6,7 +6,6 @@ The symbolic side is sympy; the numeric side is ``sympy.lambdify`` with explicit
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -114,21 +113,40 @@ class Bound:
             return None
         return sp.lambdify(self.lhs_symbols, self.lhs, modules=_LAMBDIFY_MODULES)
 
+    @cached_property
+    def _assumption_fns(self):
+        out = []
+        for rel in self.assumptions:
+            if not isinstance(rel, sp.core.relational.Relational) or not rel.free_symbols <= set(self.symbols):
+                continue  # stated in words or over quantities the Bound does not take: documentation only
+            syms = tuple(s for s in self.symbols if s in rel.free_symbols)
+            out.append((rel, syms, sp.lambdify(syms, rel, modules=_LAMBDIFY_MODULES)))
+        return out
+
     def evaluate(self, **values: Any) -> float | np.ndarray:
         """Value of the bound side ``rhs`` at ``values`` (float64; arrays broadcast).
 
         Every symbol of ``rhs`` must be given, and no name outside ``symbols``;
-        lhs-only symbols may be given and are ignored.
+        lhs-only symbols may be given and are ignored. Symbol assumptions (positive, integer...)
+        and every `assumptions` relation whose symbols are all given must hold.
         """
         vals = self._validated(values, required=self.rhs_symbols)
-        return _as_result(self._rhs_fn(*(vals[str(s)] for s in self.rhs_symbols)))
+        return self._result(self._rhs_fn, self.rhs_symbols, vals, "rhs")
 
     def evaluate_lhs(self, **values: Any) -> float | np.ndarray:
         """Value of the measured side ``lhs`` at ``values``."""
         if self.lhs is None:
             raise ValueError(f"Bound {self.name!r} has no lhs: it is a bare quantity, use evaluate()")
         vals = self._validated(values, required=self.lhs_symbols)
-        return _as_result(self._lhs_fn(*(vals[str(s)] for s in self.lhs_symbols)))
+        return self._result(self._lhs_fn, self.lhs_symbols, vals, "lhs")
+
+    def _result(self, fn, syms, vals: dict[str, Any], side: str) -> float | np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.asarray(fn(*(vals[str(s)] for s in syms)), dtype=np.float64)
+        if not np.all(np.isfinite(out)):
+            shown = {str(s): float(vals[str(s)]) if np.ndim(vals[str(s)]) == 0 else vals[str(s)] for s in syms}
+            raise ValueError(f"Bound {self.name!r}: {side} is not finite at {shown}; check the values against its assumptions")
+        return float(out) if out.ndim == 0 else out
 
     def check(self, *, rtol: float = 1e-9, atol: float = 1e-12, **values: Any) -> Check:
         """Evaluate both sides at one point. ``holds`` allows ``atol + rtol*max(|lhs|, |rhs|)`` of rounding."""
@@ -153,6 +171,10 @@ class Bound:
         out: dict[str, Any] = {}
         for key, raw in values.items():
             out[key] = _validated_value(self.name, known[key], raw)
+        for rel, syms, fn in self._assumption_fns:
+            if all(str(s) in out for s in syms) and not np.all(fn(*(out[str(s)] for s in syms))):
+                shown = {str(s): values[str(s)] for s in syms}
+                raise ValueError(f"Bound {self.name!r}: assumption {rel} fails at {shown}")
         return out
 
 
@@ -168,14 +190,4 @@ def _validated_value(bound: str, sym: sp.Symbol, raw: Any) -> Any:
         raise ValueError(f"Bound {bound!r}: {sym} must be positive, got {raw!r}")
     if sym.is_nonnegative and not np.all(arr >= 0):
         raise ValueError(f"Bound {bound!r}: {sym} must be non-negative, got {raw!r}")
-    return float(arr) if arr.ndim == 0 else arr
-
-
-def _as_result(value: Any) -> float | np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0:
-        out = float(arr)
-        if math.isnan(out):
-            raise ValueError("bound evaluated to NaN; check the values against the Bound's assumptions")
-        return out
-    return arr
+    return np.float64(arr) if arr.ndim == 0 else arr  # numpy scalars: 1/0 gives inf, caught in _result

@@ -91,3 +91,14 @@ def test_registry_round_trip_and_errors():
         Theorem(id="NoDots", title="", bounds=(B,), experiment="a:b", paper="")
     with pytest.raises(ValueError, match="experiment must be 'module:function'"):
         Theorem(id="a.b", title="", bounds=(B,), experiment="a.b", paper="")
+
+
+def test_stated_assumptions_are_enforced_and_non_finite_results_are_named():
+    p = sp.Symbol("p", integer=True, positive=True)
+    bound = Bound("inv", "c", (p, n), rhs=1 / (n - p), assumptions=(sp.Lt(p, n),))
+    assert bound.evaluate(p=1, n=3) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match=r"assumption p < n fails at \{'p': 3, 'n': 3\}"):
+        bound.evaluate(p=3, n=3)
+    unguarded = Bound("inv2", "c", (p, n), rhs=1 / (n - p))
+    with pytest.raises(ValueError, match=r"rhs is not finite at \{'p': 3.0, 'n': 3.0\}"):
+        unguarded.evaluate(p=3, n=3)
