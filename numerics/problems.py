@@ -132,7 +132,10 @@ def fitting_problem(
     if isinstance(box, (tuple, list)) and len(box) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box):
         sides = [(float(box[0]), float(box[1]))]
     else:
-        sides = [(float(a), float(b)) for a, b in box]
+        try:
+            sides = [(float(a), float(b)) for a, b in box]
+        except (TypeError, ValueError):
+            raise TypeError(f"box must be (a, b) or a sequence of (a, b) pairs, got {box!r}") from None
     if rule == "monte_carlo":
         if generator is None:
             raise ValueError("rule='monte_carlo' needs generator= (randomness is explicit), got None")

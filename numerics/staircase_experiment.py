@@ -250,7 +250,7 @@ def comparison_table(summary: pd.DataFrame, grid: StaircaseGrid) -> pd.DataFrame
     factor 10 (the figure is read by eye on a log axis).
     """
     rows = []
-    settings = grid.settings()
+    settings = grid.settings() + (f" [{grid.description}]" if grid.description else "")
     for (depth, width), paper in PAPER_FIG2.items():
         sel = summary[(summary["depth"] == depth) & (summary["width"] == width)] if "depth" in summary else summary.iloc[:0]
         if sel.empty:
