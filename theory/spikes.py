@@ -62,16 +62,10 @@ Z = sp.Symbol("z", real=True)
 BULK_EXPONENT = sp.Rational(1, 2)
 STRENGTH_RTOL = sp.Rational(3, 20)
 
-# Activations known in closed form: sympy expression in Z (exact μ_k where sympy can integrate) and a
-# numpy callable (quadrature). "relu" is max(z, 0); centring changes μ₀ only.
+# Activations known in closed form: a sympy expression in Z (exact μ_k where possible), a numpy
+# callable (Gauss–Hermite quadrature) and an mpmath callable (independent cross-check). "relu" is
+# max(z, 0); centring changes μ₀ only.
 _SQRT2 = sp.sqrt(2)
-ACTIVATIONS: dict[str, tuple[sp.Expr, Callable[[np.ndarray], np.ndarray]]] = {
-    "relu": (sp.Max(Z, 0), lambda z: np.maximum(z, 0.0)),
-    "tanh": (sp.tanh(Z), np.tanh),
-    "gelu": (Z * (1 + sp.erf(Z / _SQRT2)) / 2, None),  # numpy form filled in below (scipy.special.erf)
-    "softplus": (sp.log(1 + sp.exp(Z)), lambda z: np.logaddexp(0.0, z)),
-    "tq": (sp.tanh(Z) + sp.tanh(Z) ** 2 / 2, lambda z: np.tanh(z) + 0.5 * np.tanh(z) ** 2),
-}
 
 
 def _gelu_numpy(z: np.ndarray) -> np.ndarray:
@@ -80,7 +74,14 @@ def _gelu_numpy(z: np.ndarray) -> np.ndarray:
     return 0.5 * z * (1.0 + erf(z / math.sqrt(2.0)))
 
 
-ACTIVATIONS["gelu"] = (ACTIVATIONS["gelu"][0], _gelu_numpy)
+ACTIVATIONS: dict[str, tuple[sp.Expr, Callable[[np.ndarray], np.ndarray], Callable[[Any], Any]]] = {
+    "relu": (sp.Max(Z, 0), lambda z: np.maximum(z, 0.0), lambda t: max(t, 0)),
+    "tanh": (sp.tanh(Z), np.tanh, mpmath.tanh),
+    "gelu": (Z * (1 + sp.erf(Z / _SQRT2)) / 2, _gelu_numpy, lambda t: t * (1 + mpmath.erf(t / mpmath.sqrt(2))) / 2),
+    "softplus": (sp.log(1 + sp.exp(Z)), lambda z: np.logaddexp(0.0, z), lambda t: mpmath.log1p(mpmath.exp(t))),
+    "tq": (sp.tanh(Z) + sp.tanh(Z) ** 2 / 2, lambda z: np.tanh(z) + 0.5 * np.tanh(z) ** 2,
+           lambda t: mpmath.tanh(t) + mpmath.tanh(t) ** 2 / 2),
+}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -360,14 +361,21 @@ def hermite_coefficients_quadrature(activation: Callable, kmax: int, *, points: 
     return he @ (weights * values)
 
 
-def hermite_coefficients_mpmath(expr: sp.Expr, kmax: int, *, dps: int = 30, z: sp.Symbol = Z) -> list[float]:
-    """[μ_0..μ_kmax] by mpmath adaptive quadrature of the sympy expression (independent cross-check)."""
-    f = sp.lambdify(z, expr, modules="mpmath")
+def hermite_coefficients_mpmath(activation: Callable[[Any], Any], kmax: int, *, dps: int = 30) -> list[float]:
+    """[μ_0..μ_kmax] by mpmath adaptive quadrature (tanh-sinh) of an mpmath callable σ (cross-check).
+
+    He_k is evaluated by its recurrence in mpmath arithmetic, independently of the numpy path.
+    """
     out = []
     with mpmath.workdps(dps):
         for k in range(int(kmax) + 1):
-            hk = sp.lambdify(z, sp.hermite_prob(k, z), modules="mpmath")
-            integrand = lambda t, hk=hk: f(t) * hk(t) * mpmath.exp(-t * t / 2)  # noqa: E731
+            def integrand(t, k=k):
+                prev, cur = mpmath.mpf(1), t
+                for j in range(2, k + 1):
+                    prev, cur = cur, t * cur - (j - 1) * prev
+                he = prev if k == 0 else cur
+                return activation(t) * he * mpmath.exp(-t * t / 2)
+
             val = mpmath.quad(integrand, [-mpmath.inf, 0, mpmath.inf]) / mpmath.sqrt(2 * mpmath.pi)
             out.append(float(val))
     return out

@@ -105,6 +105,8 @@ def test_relu_closed_form_equals_sympy_integral():
     assert all(sp.simplify(a - b) == 0 for a, b in zip(integral, closed))
     inv = 1 / sp.sqrt(2 * sp.pi)
     assert closed[:7] == [inv, sp.Rational(1, 2), inv, 0, -inv, 0, 3 * inv]
+    numeric = T.hermite_coefficients_mpmath(T.ACTIVATIONS["relu"][2], 6, dps=20)
+    np.testing.assert_allclose(numeric, [float(c) for c in closed[:7]], atol=1e-12)
 
 
 def test_polynomial_coefficients_are_exact_and_expand_sigma():
@@ -119,9 +121,9 @@ def test_polynomial_coefficients_are_exact_and_expand_sigma():
 
 @pytest.mark.parametrize("name", ["tanh", "gelu", "softplus", "tq"])
 def test_quadrature_agrees_with_mpmath(name):
-    expr, fn = T.ACTIVATIONS[name]
+    _, fn, mp_fn = T.ACTIVATIONS[name]
     quad = T.hermite_coefficients_quadrature(fn, 6)
-    ref = T.hermite_coefficients_mpmath(expr, 6, dps=20)
+    ref = T.hermite_coefficients_mpmath(mp_fn, 6, dps=20)
     np.testing.assert_allclose(quad, ref, rtol=0, atol=1e-10)
 
 
