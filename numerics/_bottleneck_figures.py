@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from numerics._bottleneck_measure import layer_singular_values  # noqa: E402
 from numerics.io import save_figure  # noqa: E402
@@ -31,6 +32,7 @@ def heatmap_figure(models, depths, path: Path, *, top: int = 10, config=None, se
         im = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax, origin="upper",
                        extent=(0.5, len(sv) + 0.5, top + 0.5, 0.5))
         ax.set_title(f"L = {L}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("layer ℓ")
         if ax is axes[0][0]:
             ax.set_ylabel("singular value index i")
