@@ -198,7 +198,8 @@ def analyse_trajectory(traj: pd.DataFrame, *, rank_column: str = "eps_rank", **s
 
     Returns ``n_steps``, ``total_gain``, ``first_step_at``/``last_step_at`` (the end step of the first/
     last rise), ``rank_start``/``rank_end``, ``max_log10_drop`` (the largest loss drop over one step),
-    and the `rank_loss_correlation` fields.
+    the `rank_loss_correlation` fields, and ``spearman_to_last_step``: Spearman ρ over the records up
+    to the end of the last rise (the staircase phase, without the saturated tail).
     """
     for col in ("step", "loss", rank_column):
         if col not in traj.columns:
@@ -207,6 +208,9 @@ def analyse_trajectory(traj: pd.DataFrame, *, rank_column: str = "eps_rank", **s
                               **segment_kwargs)
     corr = rank_loss_correlation(traj[rank_column].to_numpy(), traj["loss"].to_numpy())
     st = stair.steps
+    rising = traj[traj["step"] <= st["end_step"].iloc[-1]] if len(st) else traj.iloc[:0]
+    corr_rise = rank_loss_correlation(rising[rank_column].to_numpy(), rising["loss"].to_numpy()) if len(rising) \
+        else {"spearman": math.nan}
     return {
         "n_steps": stair.n_steps,
         "total_gain": stair.total_gain,
@@ -216,4 +220,5 @@ def analyse_trajectory(traj: pd.DataFrame, *, rank_column: str = "eps_rank", **s
         "rank_end": int(traj[rank_column].iloc[-1]),
         "max_log10_drop": float(st["log10_drop"].max()) if len(st) else math.nan,
         **{k: v for k, v in corr.items() if k != "n"},
+        "spearman_to_last_step": corr_rise["spearman"],
     }
