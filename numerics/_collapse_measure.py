@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from numerics._collapse_model import DTYPE, BatchedMLP, data_loss
+from numerics._collapse_model import DTYPE, BatchedMLP, data_loss, one_thread
 from numerics.ranks import dist_to_rank, numerical_rank, singular_values
 
 RANK_RTOL = 1e-2  # numerical rank: #{σ_j > 1e-2·σ_1} (research note §6, Run B)
@@ -86,6 +86,7 @@ class LayerArrays:
     G: list[np.ndarray]  # g_i⁽ℓ⁾ = ∂ℓ_i/∂z_i⁽ℓ⁾ rows, (N, d_ℓ)
 
 
+@one_thread
 def layer_arrays(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str) -> LayerArrays:
     """One forward/backward of Φ_λ at ``net`` (a batch of one); G_ℓ is N·∂𝓛/∂z⁽ℓ⁾ from autograd."""
     if net.batch != 1:

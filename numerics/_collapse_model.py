@@ -10,6 +10,8 @@ Adam trajectory what it would be alone (up to rounding). L-BFGS is not elementwi
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +21,31 @@ from numerics._validation import nonnegative_float, nonnegative_int, one_of, pos
 
 LOSSES = ("mse", "ce")
 DTYPE = torch.float64
+
+
+@contextmanager
+def single_thread():
+    """torch on one intra-op thread, restored afterwards (the thread count is process-wide).
+
+    The matrices here are tiny: extra threads only add synchronisation, 10x slower on a busy machine.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def one_thread(func):
+    """Run ``func`` inside `single_thread`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with single_thread():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -162,6 +189,7 @@ def objective(model: BatchedMLP, X: torch.Tensor, y: torch.Tensor, lams: torch.T
     return L + 0.5 * lams * reg, L
 
 
+@one_thread
 def train_adam(
     model: BatchedMLP, X: np.ndarray, y: np.ndarray, lams, loss, *, steps: int, lr: float = 1e-3,
     lr_final: float | None = None, progress_cb=None
@@ -192,6 +220,7 @@ def train_adam(
     return model
 
 
+@one_thread
 def refine_lbfgs(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str, *, iters: int, history: int = 50) -> BatchedMLP:
     """Full-batch L-BFGS (strong Wolfe line search) on Φ_λ of one network (batch of one); returns a new network."""
     if net.batch != 1:

@@ -16,7 +16,6 @@ max_ℓ ‖∇_{W_ℓ}Φ‖_F/(λ‖W_ℓ‖_F) ≤ NEAR_CRITICAL (0.1).
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import pandas as pd
 import torch
 
 from numerics._collapse_measure import RANK_RTOL, NetworkMeasure, measure_network
-from numerics._collapse_model import LOSSES, gaussian_mixture, init_mlp, refine_lbfgs, train_adam
+from numerics._collapse_model import LOSSES, gaussian_mixture, init_mlp, refine_lbfgs, single_thread, train_adam
 from numerics._progress import progress
 from numerics._validation import nonnegative_float, nonnegative_int, one_of, positive_float, positive_int
 from numerics.experiment import ExperimentResult, check_profile, checks_frame, comparison_row
@@ -124,21 +123,9 @@ def _specs(cfg: CollapseConfig) -> list[NetSpec]:
     return specs
 
 
-@contextmanager
-def _single_thread():
-    # The matrices are tiny: intra-op threads only add synchronisation (10x slower on a busy machine).
-    # torch's thread count is process-wide, so it is restored afterwards.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def run_sweep(cfg: CollapseConfig, *, seed: int = 0, quiet: bool = True) -> list[Point]:
     """Train every network of the sweep (Adam, batched), refine the critical-regime ones (L-BFGS), measure all."""
-    with _single_thread():
+    with single_thread():
         return _run_sweep(cfg, seed, quiet)
 
 
