@@ -198,8 +198,9 @@ def analyse_trajectory(traj: pd.DataFrame, *, rank_column: str = "eps_rank", **s
 
     Returns ``n_steps``, ``total_gain``, ``first_step_at``/``last_step_at`` (the end step of the first/
     last rise), ``rank_start``/``rank_end``, ``max_log10_drop`` (the largest loss drop over one step),
-    the `rank_loss_correlation` fields, and ``spearman_to_last_step``: Spearman ρ over the records up
-    to the end of the last rise (the staircase phase, without the saturated tail).
+    the `rank_loss_correlation` fields, ``rise_until`` (the first step at which the median-smoothed
+    rank reaches its maximum) and ``spearman_rise``: Spearman ρ over the records up to then (the
+    rising phase, without the saturated tail where the rank only flickers).
     """
     for col in ("step", "loss", rank_column):
         if col not in traj.columns:
@@ -208,9 +209,8 @@ def analyse_trajectory(traj: pd.DataFrame, *, rank_column: str = "eps_rank", **s
                               **segment_kwargs)
     corr = rank_loss_correlation(traj[rank_column].to_numpy(), traj["loss"].to_numpy())
     st = stair.steps
-    rising = traj[traj["step"] <= st["end_step"].iloc[-1]] if len(st) else traj.iloc[:0]
-    corr_rise = rank_loss_correlation(rising[rank_column].to_numpy(), rising["loss"].to_numpy()) if len(rising) \
-        else {"spearman": math.nan}
+    peak = int(np.argmax(stair.smoothed))  # first record at which the smoothed rank reaches its maximum
+    corr_rise = rank_loss_correlation(traj[rank_column].to_numpy()[: peak + 1], traj["loss"].to_numpy()[: peak + 1])
     return {
         "n_steps": stair.n_steps,
         "total_gain": stair.total_gain,
@@ -220,5 +220,6 @@ def analyse_trajectory(traj: pd.DataFrame, *, rank_column: str = "eps_rank", **s
         "rank_end": int(traj[rank_column].iloc[-1]),
         "max_log10_drop": float(st["log10_drop"].max()) if len(st) else math.nan,
         **{k: v for k, v in corr.items() if k != "n"},
-        "spearman_to_last_step": corr_rise["spearman"],
+        "rise_until": float(traj["step"].iloc[peak]),
+        "spearman_rise": corr_rise["spearman"],
     }

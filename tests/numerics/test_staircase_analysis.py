@@ -109,16 +109,16 @@ def test_analyse_trajectory():
     assert out["rank_start"] == 2 and out["rank_end"] == 25
     assert out["first_step_at"] == 500 and out["last_step_at"] == 1000
     assert out["spearman"] < -0.9
-    assert out["spearman_to_last_step"] == pytest.approx(
-        rank_loss_correlation(ranks[:11], loss[:11])["spearman"])
+    assert out["rise_until"] == 1000
+    assert out["spearman_rise"] == pytest.approx(rank_loss_correlation(ranks[:11], loss[:11])["spearman"])
     # a saturated tail where the rank flickers while the loss keeps falling weakens the whole-run ρ
     # but not the staircase-phase ρ
-    tail_ranks = np.concatenate([ranks, np.tile([24, 25, 26, 25], 10)])
+    tail_ranks = np.concatenate([ranks, np.tile([24, 25, 24, 25], 10)])
     tail_loss = np.concatenate([loss, loss[-1] * np.logspace(-0.1, -2, 40)])
     tail = pd.DataFrame({"step": np.arange(tail_ranks.size) * 100, "loss": tail_loss, "eps_rank": tail_ranks})
     out_tail = analyse_trajectory(tail)
     assert out_tail["spearman"] > out["spearman"] + 0.2
-    assert out_tail["spearman_to_last_step"] == pytest.approx(out["spearman_to_last_step"])
+    assert out_tail["spearman_rise"] == pytest.approx(out["spearman_rise"])
     with pytest.raises(ValueError, match="lacks column 'loss'"):
         analyse_trajectory(traj.drop(columns="loss"))
 
