@@ -65,6 +65,7 @@ class NetworkMeasure:
     residual: float  # ‖∇Φ‖/(λ‖W‖), all weights and biases together; inf at λ = 0
     grad_norm: float  # ‖∇Φ‖
     accuracy: float
+    n_samples: int
     layers: list[LayerMeasure] = field(default_factory=list)
     V: list[float] = field(default_factory=list)  # V(H_0), …, V(H_{L-1})
     spec_norms: list[float] = field(default_factory=list)
@@ -125,7 +126,7 @@ def measure_network(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, l
     w_norm = float(np.sqrt(sum(np.sum(W**2) for W in Ws)))
     residual = grad_norm / (lam * w_norm) if lam > 0 else float("inf")
     acc = float((arr.logits.argmax(-1) == y).mean())
-    res = NetworkMeasure(arr.loss_value, arr.phi, arr.reg, residual, grad_norm, acc)
+    res = NetworkMeasure(arr.loss_value, arr.phi, arr.reg, residual, grad_norm, acc, N)
     res.spec_norms = spec
     r = res.layer_residuals
     for i, W in enumerate(Ws):

@@ -195,25 +195,20 @@ def bound_checks(p: Point, K: int) -> pd.DataFrame:
         return pd.concat(frames, ignore_index=True)
     for lm, r in zip(m.layers, m.layer_residuals):
         rows = [
-            T.bound_A.check(dist=lm.dist_K, g_res=lm.grad_W, GD=lm.GD, lam=lam, N=_n(lm)),
-            T.bound_B_tcv1.check(dist=lm.dist_K, g_res=lm.grad_W, g_max=lm.g_max, TCV1=lm.TCV1, lam=lam, N=_n(lm)),
-            T.bound_B_tcv2.check(dist=lm.dist_K, g_res=lm.grad_W, G_spec=lm.G_spec, TCV2=lm.TCV2, lam=lam, N=_n(lm)),
+            T.bound_A.check(dist=lm.dist_K, g_res=lm.grad_W, GD=lm.GD, lam=lam, N=m.n_samples),
+            T.bound_B_tcv1.check(dist=lm.dist_K, g_res=lm.grad_W, g_max=lm.g_max, TCV1=lm.TCV1, lam=lam, N=m.n_samples),
+            T.bound_B_tcv2.check(dist=lm.dist_K, g_res=lm.grad_W, G_spec=lm.G_spec, TCV2=lm.TCV2, lam=lam, N=m.n_samples),
             T.bound_C.check(dist=lm.dist_K, g_res=lm.grad_W, loss=m.loss_value, lip=lm.lip_after, V=lm.V_in, lam=lam),
         ]
         if p.spec.bias:
             rows.append(T.bound_A_bias.check(dist_Km1=lm.dist_Km1, g_res=lm.grad_W, g_b=lm.grad_b, hbar=lm.hbar,
-                                             GD=lm.GD, lam=lam, N=_n(lm)))
+                                             GD=lm.GD, lam=lam, N=m.n_samples))
         if p.spec.loss == "ce" and lm.layer == L:
             rows.append(T.bound_F_ce_last.check(sigma_K=lm.sigma_K, ones_grad=lm.ones_grad, lam=lam, K=K))
         frames.append(checks_frame(rows, **base, layer=str(lm.layer), r_layer=r))
     if p.near_critical:
         frames.append(critical_form_checks(p))
     return pd.concat(frames, ignore_index=True)
-
-
-def _n(lm) -> int:
-    # N = (TCV2/V)²; both are stored, and N must be exact for the bound, so recover it as an integer.
-    return int(round((lm.TCV2 / lm.V_in) ** 2)) if lm.V_in > 0 else 1
 
 
 def layers_table(points: list[Point]) -> pd.DataFrame:
@@ -417,7 +412,7 @@ def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = 
     tables = {"layers": layers, "networks": networks, "spectra": spectra_table(points),
               "critical_forms_at_adam_points": off_critical}
     notes = [
-        f"All bounds are ours (proofs_notes/collapse.md); the paper's theorem could not be read.",
+        "All bounds are ours (proofs_notes/collapse.md); the paper's theorem could not be read.",
         f"C_critical and E_balanced_relu are checked only at near-critical points: max_ℓ ‖∇_WℓΦ‖/(λ‖Wℓ‖) ≤ {NEAR_CRITICAL}.",
     ]
     if len(off_critical):
