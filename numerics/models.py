@@ -251,6 +251,8 @@ class MLP(nn.Module):
         self.residual = bool(residual)
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+        if generator is not None and seed is not None:
+            raise ValueError(f"give generator or seed, not both (seed={seed!r})")
         if generator is None:
             if seed is None:
                 raise ValueError("MLP needs a generator or a seed: randomness is explicit (generator=None, seed=None)")

@@ -234,6 +234,8 @@ def test_bad_arguments_name_themselves():
         MLP(1, 4, 2)
     with pytest.raises(TypeError, match="seed"):
         MLP(1, 4, 2, seed=1.5)
+    with pytest.raises(ValueError, match="not both"):
+        MLP(1, 4, 2, seed=1, generator=make_generator(1))
     with pytest.raises(TypeError, match="generator"):
         structured_first_layer(4, [(0, 1)], generator=np.random.default_rng(0))
     with pytest.raises(ValueError, match="box"):
