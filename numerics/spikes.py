@@ -174,6 +174,7 @@ class OneStepDraw:
 
     def eta(self, alpha: float, *, step: str = "normalised", c: float = 1.0) -> float:
         """η = n^α √(N/n)/(|μ₁|‖β‖) (so θ = n^{α−1/2} exactly; note §4) or η = c·n^α ("plain")."""
+        V.one_of(step, "step", ("normalised", "plain"))
         if step == "normalised":
             return self.n**alpha * math.sqrt(self.N / self.n) / (abs(self.act.mu1) * self.beta_norm)
         return c * self.n**alpha
