@@ -256,7 +256,7 @@ def _sel(df: pd.DataFrame, **eq) -> pd.DataFrame:
     return df[mask]
 
 
-def evaluate_claims(layers: pd.DataFrame, K: int, spread_hi: float, spread_lo: float) -> pd.DataFrame:
+def evaluate_claims(layers: pd.DataFrame, K: int, spread_hi: float, spread_lo: float, context: str = "") -> pd.DataFrame:
     """The issue's five claims and the research note's pilot numbers, each with a stated criterion.
 
     Columns: claim, quantity, paper (claim or note value), ours, ratio, settings, reproduced, criterion.
@@ -313,7 +313,10 @@ def evaluate_claims(layers: pd.DataFrame, K: int, spread_hi: float, spread_lo: f
             out.append(_claim("ce_last_layer", f"W_L, CE, λ={row['lam']:g}, s={row['spread']}", "rank K−1",
                               q, regime, bool(ok), crit_txt))
     out += _pilot_rows(layers, spread_hi, spread_lo)
-    return pd.DataFrame(out)
+    df = pd.DataFrame(out)
+    if context and len(df):
+        df["settings"] = df["settings"] + ", " + context
+    return df
 
 
 def _claim(claim, quantity, paper, ours, settings, ok, criterion) -> dict[str, Any]:
@@ -359,24 +362,26 @@ def _figures(layers: pd.DataFrame, networks: pd.DataFrame, cfg: CollapseConfig, 
     paths = []
     s = cfg.spreads[0]
     lam_pos = lambda v: v if v > 0 else min(x for x in cfg.lambdas if x > 0) / 10  # noqa: E731
-    fig, axes = plt.subplots(1, len(cfg.losses), figsize=(5 * len(cfg.losses), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(cfg.losses), figsize=(5 * len(cfg.losses), 4), squeeze=False, constrained_layout=True)
     for ax, loss in zip(axes[0], cfg.losses):
         for regime, style in (("adam", "-o"), ("adam+lbfgs", "--s")):
             df = _sel(layers, regime=regime, loss=loss, spread=s, bias=False)
             for layer in sorted(df["layer"].unique()):
                 d = _sel(df, layer=layer).sort_values("lam")
+                if not (d["rel_tail_K"] > 0).any():
+                    continue  # W_L is K×d: its distance to rank K is 0 by shape
                 ax.plot([lam_pos(v) for v in d["lam"]], d["rel_tail_K"].clip(lower=1e-16), style,
                         label=f"W_{layer} ({regime})")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("weight decay λ (leftmost point: λ = 0)")
         ax.set_ylabel("dist_F(W, rank≤K) / ‖W‖_F")
-        ax.set_title(f"tail singular mass, {loss}, s={s}")
+        ax.set_title(f"tail singular mass, {loss}, s={s} (W_L omitted: rank ≤ K by shape)", fontsize=9)
         ax.legend(fontsize=7)
     paths.append(save_figure(fig, out_dir / "collapse_tail_vs_lambda.png", config=asdict(cfg), seed=seed))
     plt.close(fig)
 
-    fig, axes = plt.subplots(1, len(cfg.losses), figsize=(5 * len(cfg.losses), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(cfg.losses), figsize=(5 * len(cfg.losses), 4), squeeze=False, constrained_layout=True)
     vcols = [c for c in networks.columns if c.startswith("V_H")]
     for ax, loss in zip(axes[0], cfg.losses):
         df = _sel(networks, regime="adam", loss=loss, spread=s, bias=False).sort_values("lam")
@@ -406,7 +411,9 @@ def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = 
     layers = layers_table(points)
     networks = networks_table(points)
     spread_lo = min(cfg.spreads)
-    comparison = evaluate_claims(layers, K, cfg.spreads[0], spread_lo)
+    context = (f"K={K}, d={cfg.dim}, widths {'-'.join(map(str, cfg.widths))}, N={K * cfg.per_class}, "
+               f"Adam {cfg.adam_steps} steps lr {cfg.adam_lr:g}, L-BFGS {cfg.lbfgs_iters}, seed {seed}")
+    comparison = evaluate_claims(layers, K, cfg.spreads[0], spread_lo, context)
     adam_small = [critical_form_checks(p) for p in points if p.regime == "adam" and p.small_residual]
     off_critical = pd.concat(adam_small, ignore_index=True) if adam_small else pd.DataFrame()
     tables = {"layers": layers, "networks": networks, "spectra": spectra_table(points),

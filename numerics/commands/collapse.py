@@ -97,7 +97,7 @@ def run(args) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 70):
         print(res.summary().to_string(index=False))
         print()
-        print(res.comparison[["quantity", "ours", "reproduced"]].to_string(index=False))
+        print(res.comparison[["quantity", "ours", "settings", "reproduced"]].to_string(index=False))
     for note in res.notes:
         print("-", note)
     print(f"tables and figures in {args.out}")
