@@ -88,13 +88,14 @@ class BottleneckConfig:
         return f"L={self.depth} w={self.width} N={self.n} λL={self.lam_times_depth:g} steps={self.steps} lr={self.lr:g}"
 
 
-# Depth sweeps per profile. "test" is the small fast version (seconds); "quick" ≤ ~90 s on 2 cores;
+# Depth sweeps per profile. "test" is the small fast version (seconds); "quick" ≤ ~90 s on 2 cores
+# (L = 18 needs far more than 8000 steps: at 6000 its middle tails were still 0.15–0.28 of s_k);
 # "paper" is the research note's pilot sweep at the paper's width 50 with longer training when deep.
 _TEST = BottleneckConfig(depth=4, width=30, n=100, lam_times_depth=0.4, steps=2000, lr=5e-3)
 PROFILE_CONFIGS: dict[str, tuple[BottleneckConfig, ...]] = {
     "test": (_TEST, replace(_TEST, depth=8)),
     "quick": tuple(
-        BottleneckConfig(depth=L, width=50, n=200, lam_times_depth=0.3, steps=6000, lr=3e-3) for L in (6, 12, 18)
+        BottleneckConfig(depth=L, width=50, n=200, lam_times_depth=0.3, steps=8000, lr=3e-3) for L in (6, 9, 12)
     ),
     "paper": tuple(
         BottleneckConfig(depth=L, steps=12_000 if L <= 12 else 30_000) for L in (6, 9, 12, 15, 18)

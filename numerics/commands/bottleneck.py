@@ -33,7 +33,7 @@ Outputs in --out: bottleneck_checks (one row per network, sample, k, bound), bot
 bottleneck_layers_L<depth> (per-layer spectra), bottleneck_singular_values.png (per-layer heat map),
 bottleneck_depth.png; with --linear also the deep linear networks against R(A; L) = L Σ s_i^{2/L}.
 
-Defaults come from --profile (test: L=4,8 width 30, seconds; quick: L=6,12,18 N=200, about a minute;
+Defaults come from --profile (test: L=4,8 width 30, seconds; quick: L=6,9,12 N=200 8000 steps, about a minute;
 paper: L=6..18 N=500 12k-30k steps, several minutes). --depths and the other options override them.
 
 Examples:
