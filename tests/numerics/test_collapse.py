@@ -269,11 +269,53 @@ def test_cli_help_and_bad_argument(capsys):
     assert "--width must be >= 1" in capsys.readouterr().err
 
 
-# -- paper scale --------------------------------------------------------------------------------------
+# -- quick and paper scale ----------------------------------------------------------------------------
+@pytest.fixture(scope="module", params=["quick", "paper"])
+def scale_result(request):
+    return nc.experiment(request.param, seed=0, quiet=True)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("profile", ["quick", "paper"])
-def test_claims_at_scale(profile):
-    res = nc.experiment(profile, seed=0, quiet=True)
-    assert res.violations == 0, res.checks[~res.checks["holds"]]
-    claims = res.comparison[res.comparison["claim"] != "note_pilot"]
-    assert (claims["reproduced"] == "yes").all(), claims[claims["reproduced"] != "yes"][["quantity", "ours"]]
+def test_scale_bounds_hold_everywhere(scale_result):
+    assert scale_result.violations == 0, scale_result.checks[~scale_result.checks["holds"]]
+    crit = scale_result.checks[scale_result.checks["bound"].isin(["C_critical", "E_balanced_relu"])]
+    assert len(crit) >= 40 and crit["holds"].all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["rank_vs_lambda", "tail_drop", "spread_vs_depth", "ce_last_layer"])
+def test_scale_claims(scale_result, name):
+    c = _claims(scale_result, name)
+    assert (c["reproduced"] == "yes").all(), c[c["reproduced"] != "yes"][["quantity", "ours", "criterion"]]
+
+
+@pytest.mark.slow
+def test_scale_smaller_spread_smaller_tail_near_critical_and_mse(scale_result):
+    c = _claims(scale_result, "spread_vs_tail")
+    near = c[c["settings"].str.startswith("adam+lbfgs")]
+    mse_adam = c[c["settings"].str.startswith("adam,") & c["quantity"].str.contains("mse")]
+    assert len(near) == 2 and len(mse_adam) == 1
+    assert (near["reproduced"] == "yes").all() and (mse_adam["reproduced"] == "yes").all()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding: with cross-entropy and plain Adam (λ=1e-2) the W_1 tail is NOT smaller for the smaller "
+    "spread (ratio s=0.5/s=0.05: 0.80 quick, 0.81 paper; 1.9 at test scale); the Adam noise floor, not the "
+    "variability, sets the tail there. At the L-BFGS near-critical points it reproduces (3.8-5.7).",
+)
+def test_scale_smaller_spread_smaller_tail_ce_adam(scale_result):
+    c = _claims(scale_result, "spread_vs_tail")
+    ce_adam = c[c["settings"].str.startswith("adam,") & c["quantity"].str.contains(", ce,")]
+    assert len(ce_adam) == 1
+    assert (ce_adam["reproduced"] == "yes").all()
+
+
+@pytest.mark.slow
+def test_paper_scale_matches_the_research_note_pilot(scale_result):
+    if scale_result.config["profile"] != "paper":
+        pytest.skip("the note's pilot numbers are for the paper-scale settings")
+    c = _claims(scale_result, "note_pilot")
+    assert len(c) == 14
+    assert (c["reproduced"] == "yes").all(), c[c["reproduced"] != "yes"][["quantity", "paper", "ours"]]
