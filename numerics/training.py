@@ -205,7 +205,7 @@ def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, in
     dtype = config.torch_dtype
     model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members])
     x, w, target = problem.tensors(dtype)
-    x64, w64, t64 = problem.tensors(torch.float64)
+    x64, _, _ = problem.tensors(torch.float64)
     recorder = _Recorder(problem, members, config, x64)
 
     if config.optimizer == "adam":
