@@ -112,9 +112,14 @@ def test_ce_gradient_chain_numerically(k, seed, scale):
     y = int(rng.integers(k))
     p = np.exp(logits - logits.max())
     p /= p.sum()
-    r2 = float(np.sum((p - np.eye(k)[y]) ** 2))
-    a, b, c = (float(v) for v in C.ce_gradient_bound_chain(sp.Float(p[y])))
-    assert r2 <= a * (1 + 1e-12) + 1e-300
+    others = np.delete(p, y)
+    # 1 − p_y without cancellation: from the other classes when p_y is near 1, directly otherwise
+    q = float(others.sum()) if p[y] > 0.5 else 1.0 - float(p[y])
+    r2 = q**2 + float(np.sum(others**2))  # ‖p − e_y‖²
+    qs = sp.Symbol("q", positive=True)
+    p_y = 1 - qs if p[y] > 0.5 else sp.Float(float(p[y]), 30)
+    a, b, c = (float(sp.sympify(e).subs(qs, sp.Float(q, 30)).evalf(30)) for e in C.ce_gradient_bound_chain(p_y))
+    assert r2 <= a * (1 + 1e-12) + 1e-300  # equality when K = 2
     assert a <= b * (1 + 1e-12) + 1e-300
     assert b <= c * (1 + 1e-12) + 1e-300
 
