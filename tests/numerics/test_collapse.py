@@ -165,6 +165,23 @@ def test_bound_A_rank_K_witness(loss):
         assert not np.allclose(W - wrong, (gW - G.T @ (H - means) / N) / lam, rtol=1e-6, atol=1e-8)
 
 
+def test_critical_form_of_C_fails_at_an_adam_point_with_small_residual():
+    # Finding (proofs_notes/collapse.md §9): C_critical is a theorem only at critical points. After plain
+    # Adam, with every r_ℓ ≤ 0.1, it fails on W_3 by ~20% while the residual form (C) holds; this is why
+    # the experiment checks the critical-point forms only at L-BFGS points.
+    mix = gaussian_mixture(4, 12, 12, 0.05, seed=0)
+    net = init_mlp([12, 20, 20, 20, 4], [False], generator=torch.Generator().manual_seed(0))
+    train_adam(net, mix.X, mix.y, [1e-2], ["mse"], steps=1500, lr=2e-3)
+    m = measure_network(net.member(0), mix.X, mix.y, 1e-2, "mse", 4)
+    point = nc.Point(nc.NetSpec("mse", 0.05, 1e-2, False), "adam", m)
+    assert point.small_residual and not point.near_critical
+    crit = nc.critical_form_checks(point).set_index(["layer", "bound"])
+    assert not crit.loc[("3", "C_critical"), "holds"]
+    assert crit.loc[("3", "C_critical"), "lhs"] > 1.1 * crit.loc[("3", "C_critical"), "rhs"]
+    full = nc.bound_checks(point, 4)
+    assert full["holds"].all() and "C_critical" not in set(full["bound"])
+
+
 # -- the experiment, test profile (one shared run) ----------------------------------------------------
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
