@@ -9,14 +9,14 @@ sweep, with ½-MSE and cross-entropy, two within-class spreads, with and without
 At every trained point it measures, per layer, the singular values, dist_F(W_ℓ, rank ≤ K) and
 (rank ≤ K−1), the within-class variability V(H_{ℓ−1}) and the stationarity residual
 r = ‖∇Φ‖/(λ‖W‖), and evaluates every bound of theory.collapse (all ours: proofs_notes/collapse.md).
-Bounds that hold only at a critical point, (C_critical) and (E), are checked only where
-max_ℓ ‖∇_{W_ℓ}Φ‖_F/(λ‖W_ℓ‖_F) ≤ NEAR_CRITICAL (0.1).
+Bounds that hold only at a critical point, (C_critical) and (E), are checked only at L-BFGS points
+with max_ℓ ‖∇_{W_ℓ}Φ‖_F/(λ‖W_ℓ‖_F) ≤ NEAR_CRITICAL (0.1); at Adam points they are only reported.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,6 @@ class Point:
     spec: NetSpec
     regime: str
     measure: NetworkMeasure
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def small_residual(self) -> bool:

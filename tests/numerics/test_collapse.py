@@ -7,7 +7,6 @@ the paper-scale claims are marked slow.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
