@@ -18,6 +18,7 @@ writes no further rows.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -43,6 +44,7 @@ __all__ = [
     "rank_column",
     "training_flops_per_step",
     "config_dict",
+    "limit_threads",
 ]
 
 # Measured peak of this project's 2-core machine (issue 5): dense matmul GFLOP/s by dtype.
@@ -101,6 +103,10 @@ class TrainConfig:
         rank_eps: ε of the headline ``eps_rank`` column and of the bounds (the paper's 1e-6).
         check_bounds: evaluate every staircase Bound at each recorded step.
         dtype: ``"float64"`` (default) or ``"float32"`` for training; records are float64 either way.
+        threads: torch and BLAS threads while training (the caller's settings are restored after);
+            ``None`` leaves them alone. Default 1: the matmuls are tiny (m = 200, n ≤ 100), and on the
+            shared 2-core machine a second thread spins against other processes (this module's tests
+            took 239 s wall on torch's default 2 threads under load, 21 s on one).
     """
 
     steps: int = 15000
@@ -114,6 +120,7 @@ class TrainConfig:
     rank_eps: float = 1e-6
     check_bounds: bool = True
     dtype: str = "float64"
+    threads: int | None = 1
 
     def __post_init__(self) -> None:
         positive_int(self.steps, "steps")
@@ -130,6 +137,8 @@ class TrainConfig:
         object.__setattr__(self, "eps", eps)
         positive_float(self.rank_eps, "rank_eps")
         one_of(self.dtype, "dtype", tuple(_DTYPES))
+        if self.threads is not None:
+            positive_int(self.threads, "threads")
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -189,7 +198,35 @@ def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, in
         raise TypeError(f"problem must be a FittingProblem, got {type(problem).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    members = list(members)
+    with limit_threads(config.threads):
+        return _train_members(problem, list(members), config, quiet=quiet, desc=desc)
+
+
+@contextlib.contextmanager
+def limit_threads(threads: int | None):
+    """torch and BLAS limited to ``threads`` inside the block; the caller's settings restored after.
+
+    For your own training loop of a small network: ``with limit_threads(1): ...``.
+    """
+    if threads is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            yield
+        else:
+            with threadpool_limits(limits=threads):
+                yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def _train_members(problem: FittingProblem, members: list, config: TrainConfig, *, quiet: bool,
+                   desc: str) -> TrainResult:
     if not members:
         raise ValueError("members must hold at least one (spec, seed) pair, got []")
     for i, item in enumerate(members):

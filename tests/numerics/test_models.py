@@ -21,6 +21,7 @@ from numerics.models import (
 )
 from numerics.problems import paper_problem
 from numerics.ranks import epsilon_rank
+from numerics.training import limit_threads
 
 
 @pytest.fixture(scope="module")
@@ -210,15 +211,16 @@ def test_rank_tracker_in_a_user_training_loop(problem):
     model = MLP(1, 12, 2, seed=0)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     tracker = RankTracker(model, model.layer_names[-1], weights=w, eps=1e-6)
-    for step in range(60):
-        opt.zero_grad()
-        loss = (w * (model(x)[:, 0] - target) ** 2).sum()
-        if step % 20 == 0:
-            tracker.record(step)
-            expected = epsilon_rank(model.hidden_features(x)[-1].detach(), 1e-6, w)
-            assert tracker.records[-1]["eps_rank"] == expected
-        loss.backward()
-        opt.step()
+    with limit_threads(1):
+        for step in range(60):
+            opt.zero_grad()
+            loss = (w * (model(x)[:, 0] - target) ** 2).sum()
+            if step % 20 == 0:
+                tracker.record(step)
+                expected = epsilon_rank(model.hidden_features(x)[-1].detach(), 1e-6, w)
+                assert tracker.records[-1]["eps_rank"] == expected
+            loss.backward()
+            opt.step()
     tracker.remove()
     assert [r["step"] for r in tracker.records] == [0, 20, 40]
 

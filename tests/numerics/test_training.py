@@ -138,6 +138,19 @@ def test_float32_training_records_float64_quantities(problem):
     assert res.timing["peak_gflops"] == 190.0
 
 
+def test_thread_setting_is_restored(problem):
+    before = torch.get_num_threads()
+    cfg = TrainConfig(steps=3, record_every=3, check_bounds=False, threads=1)
+    a = train(problem, ModelSpec(width=6, depth=1), cfg, seeds=(0,))
+    assert torch.get_num_threads() == before
+    b = train(problem, ModelSpec(width=6, depth=1), TrainConfig(steps=3, record_every=3, check_bounds=False,
+                                                                threads=None), seeds=(0,))
+    assert torch.get_num_threads() == before
+    assert a.timing["threads"] == 1.0 and b.timing["threads"] == float(before)
+    with pytest.raises(ValueError, match="threads"):
+        TrainConfig(threads=0)
+
+
 def test_schedules_and_sgd_change_the_trajectory(problem):
     base = dict(steps=30, record_every=30, lr=1e-2, check_bounds=False)
     losses = {}
