@@ -236,6 +236,20 @@ def test_divergence_is_recorded_not_tabled(problem):
     assert res.timing["steps"] < 400  # training stopped once every member had diverged
 
 
+def test_one_diverging_member_does_not_touch_the_others(problem):
+    """SGD at lr 0.3: the structured first layer (large Gram eigenvalues) diverges, the paper init does not."""
+    cfg = TrainConfig(steps=200, record_every=10, lr=0.3, optimizer="sgd", check_bounds=False)
+    wild, calm = ModelSpec(width=20, depth=1, init="structured"), ModelSpec(width=20, depth=1, init="paper")
+    res = train_members(problem, [(wild, 0), (calm, 0)], cfg)
+    assert res.diverged[(wild.label, 0)] is not None and res.diverged[(calm.label, 0)] is None
+    t = res.trajectory
+    assert t[t.config == wild.label]["step"].max() < res.diverged[(wild.label, 0)] <= 200
+    alone = train(problem, calm, cfg, seeds=(0,)).trajectory
+    mine = t[t.config == calm.label]
+    assert mine["step"].tolist() == alone["step"].tolist() == list(range(0, 201, 10))
+    np.testing.assert_allclose(mine["loss"].to_numpy(), alone["loss"].to_numpy(), rtol=1e-10)
+
+
 def test_train_bad_input(problem):
     with pytest.raises(ValueError, match="optimizer"):
         TrainConfig(optimizer="lbfgs")
