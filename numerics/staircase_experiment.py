@@ -109,7 +109,8 @@ def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
 
 
 def _run_key(specs: tuple[ModelSpec, ...], grid: StaircaseGrid) -> str:
-    payload = json.dumps({"specs": [asdict(s) for s in specs], "train": asdict(grid.config),
+    train_settings = {k: v for k, v in asdict(grid.config).items() if k != "threads"}  # threads do not change results
+    payload = json.dumps({"specs": [asdict(s) for s in specs], "train": train_settings,
                           "seeds": list(grid.seeds), "m": grid.m}, sort_keys=True, default=str)
     inits = "-".join(s.init for s in specs)
     return f"{specs[0].label.rsplit('_', 1)[0]}_{inits}_{hashlib.sha256(payload.encode()).hexdigest()[:10]}"

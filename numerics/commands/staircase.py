@@ -65,6 +65,9 @@ def register(subparsers) -> None:
     p.add_argument("--m", type=int, help="Gauss-Legendre nodes (default 200)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="training dtype (records are float64 anyway)")
     p.add_argument("--no-bounds", action="store_true", help="skip the Thm 3.3 checks (faster)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch/BLAS threads while training; 0 = leave torch's default (default: %(default)s: "
+                        "the matmuls are tiny and a second thread mostly spins)")
     add_common_options(p)
     p.set_defaults(func=run)
 
@@ -94,11 +97,14 @@ def build_grid(args):
         changes["rank_eps"] = args.eps[0]
     if args.no_bounds:
         changes["check_bounds"] = False
+    if args.threads < 0:
+        raise ValueError(f"--threads must be >= 0, got {args.threads}")
+    changes["threads"] = args.threads or None
     config = replace(base.config, **changes)
     seeds = tuple(range(args.seed, args.seed + args.seeds)) if args.seeds else base.seeds
     if args.seeds is not None and args.seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-    custom = specs is not base.specs or changes or args.seeds or args.m
+    custom = specs is not base.specs or set(changes) - {"threads"} or args.seeds or args.m
     desc = "command-line grid" if custom else base.description
     return StaircaseGrid(specs, config, seeds, m=args.m or base.m, description=desc)
 

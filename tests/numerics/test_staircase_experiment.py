@@ -149,3 +149,6 @@ def test_cli_rejects_bad_values(tmp_path, capsys):
     rc = main(["staircase", "--profile", "test", "--steps", "0", "--out", str(tmp_path), "--quiet"])
     assert rc != 0
     assert "steps" in capsys.readouterr().err
+    rc = main(["staircase", "--profile", "test", "--threads", "-1", "--out", str(tmp_path), "--quiet"])
+    assert rc != 0
+    assert "--threads" in capsys.readouterr().err
