@@ -1,11 +1,21 @@
-"""Test configuration: hypothesis profiles (no deadline), shared tolerances, torch thread count."""
+"""Test configuration: hypothesis profiles (no deadline), shared tolerances, one compute thread.
+
+The tests train tiny networks and factor small matrices, where a second torch or BLAS thread only
+adds synchronisation (and spins badly when the 2 cores are shared), so the whole session runs on
+one thread; worker processes started by sweeps are not affected.
+"""
 
 from __future__ import annotations
 
 import os
 
 import numpy as np
+import torch
 from hypothesis import HealthCheck, settings
+from threadpoolctl import threadpool_limits
+
+torch.set_num_threads(1)
+threadpool_limits(limits=1)
 
 settings.register_profile("dev", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
