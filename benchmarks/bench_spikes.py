@@ -3,8 +3,8 @@
 For each size it times, once per stage (median of --repeats where cheap):
   draw      the four n·N·d products (X W₀ᵀ, the gradient G, X̃W₀ᵀ, X̃Gᵀ) plus data: paid once per seed
   act       σ(X̃W₀ᵀ + ηX̃Gᵀ) and the control (elementwise, n·N each): paid per α
-  gram      top-6 singular values by M = FᵀF (one BLAS-3 product) + ARPACK eigsh   (default up to n = 2500)
-  svds      top-6 singular values by scipy.sparse.linalg.svds on F    (ARPACK on F; default above 2500)
+  gram      top-6 singular values by M = FᵀF (one BLAS-3 product) + ARPACK eigsh   (default up to n = 4000)
+  svds      top-6 singular values by scipy.sparse.linalg.svds on F    (ARPACK on F; default above 4000)
   dense     all singular values by LAPACK (np.linalg.svd, values only)                (reference)
 and prints the ratios svds/gram and dense/gram, checking that the three agree on the top values.
 

@@ -45,7 +45,7 @@ __all__ = [
 
 EDGE_FACTOR = 1.02  # an outlier is a singular value above 1.02 × the control's top singular value
 HERMITE_KMAX = 8
-_GRAM_MAX_SIDE = 2500
+_GRAM_MAX_SIDE = 4000
 _SVDS_TOL, _SVDS_NCV = 1e-6, 32  # relative accuracy far below the 2% edge margin; ncv eases the clustered bulk
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -260,8 +260,9 @@ def draw(
 def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool = False, method: str = "auto"):
     """The k largest singular values of F (descending), float64, with a seeded Krylov start vector.
 
-    ``method``: ``"auto"`` (default) is ``"gram"`` up to min(F.shape) = 2500 and ``"svds"`` above
-    (measured in benchmarks/bench_spikes.py: svds/gram time 2.05 at n = N = 1000, 0.85 at 4000);
+    ``method``: ``"auto"`` (default) is ``"gram"`` up to min(F.shape) = 4000 and ``"svds"`` above, where
+    M (min(F.shape)² floats) grows large (benchmarks/bench_spikes.py, 2 shared cores: svds/gram time
+    2.6–4.4 at n = N = 1000, 2.5–2.6 at 2000, 0.85–1.08 at 4000; dense SVD/gram 9.5 and 14);
     ``"gram"`` forms the smaller Gram matrix M = FFᵀ or FᵀF once (one BLAS-3
     product) and runs ARPACK (`eigsh`) on it, s = √λ(M); ``"svds"`` runs ARPACK on F itself
     (`scipy.sparse.linalg.svds`, two matrix-vector products per step); ``"dense"`` is the full LAPACK
