@@ -1,6 +1,6 @@
 """ε-rank from the SVD of diag(√w)Φ versus eigvalsh of the Gram matrix M = Φᵀ diag(w) Φ, and "auto".
 
-Features are a random tanh layer on a Gauss–Legendre rule in 1-D (their Gram spectrum decays
+Features are a random tanh layer on the trapezoid rule in 1-D (their Gram spectrum decays
 smoothly through ε = 1e-6, as a trained network's does). For each (m, n) it reports the median
 wall time of each path, their ratio, the largest disagreement between the eigenvalues in the
 window [1e-8, 1e-4] around ε = 1e-6, whether the two ε-ranks agree at several ε, and the time of
@@ -17,12 +17,12 @@ import time
 import numpy as np
 
 from numerics import ranks
-from numerics.quadrature import gauss_legendre
+from numerics.quadrature import trapezoid
 
 
 def features(m: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    q = gauss_legendre(-1.0, 1.0, m)
+    q = trapezoid(-1.0, 1.0, m)
     W = rng.uniform(-8, 8, (1, n))
     b = rng.uniform(-8, 8, n)
     return np.tanh(q.points @ W + b), np.asarray(q.weights)

@@ -76,6 +76,21 @@ def gram_matrix(features: Any, weights: Any | None = None) -> np.ndarray:
     return B.T @ B
 
 
+def _svd_eigenvalues(B: np.ndarray) -> np.ndarray:
+    s2 = singular_values(B) ** 2
+    return np.concatenate([s2, np.zeros(B.shape[1] - s2.size)])  # m < n: M has n − m zero eigenvalues
+
+
+def _gram_eigenvalues(B: np.ndarray) -> np.ndarray:
+    lam = scipy.linalg.eigvalsh(B.T @ B, check_finite=False)
+    return np.clip(lam[::-1], 0.0, None)
+
+
+def _gram_error_bound(B: np.ndarray) -> float:
+    m, n = B.shape
+    return float((m + n) * np.finfo(np.float64).eps * np.einsum("ij,ij->", B, B))
+
+
 def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "svd") -> np.ndarray:
     """λ(M), descending, all n of them, for M = Φᵀ diag(w) Φ: σ(diag(√w)Φ)² (``"svd"``) or eigvalsh(M) (``"gram"``).
 
@@ -83,25 +98,19 @@ def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "s
     rounding noise (and may come out negative; they are clamped at 0).
     """
     one_of(method, "method", _EPS_RANK_METHODS[1:])
-    if method == "svd":
-        B = _weighted(features, weights)
-        s2 = singular_values(B) ** 2
-        return np.concatenate([s2, np.zeros(B.shape[1] - s2.size)])  # m < n: M has n − m zero eigenvalues
-    lam = scipy.linalg.eigvalsh(gram_matrix(features, weights), check_finite=False)
-    return np.clip(lam[::-1], 0.0, None)
+    B = _weighted(features, weights)
+    return _svd_eigenvalues(B) if method == "svd" else _gram_eigenvalues(B)
 
 
 def gram_error_bound(features: Any, weights: Any | None = None) -> float:
     """δ with |λ̂_i − λ_i| ≤ δ for the ``"gram"`` eigenvalues: (m + n)·u·tr(M), u the float64 unit roundoff.
 
-    Forming M in floating point perturbs entry (i, j) by at most γ_m Σ_k w_k|φ_ki||φ_kj| ≤
-    γ_m √(M_ii M_jj), so ‖ΔM‖_F ≤ γ_m tr M; eigvalsh adds a backward error of order n·u·‖M‖₂ ≤ n·u·tr M.
-    Weyl's inequality turns the sum into a bound on every eigenvalue (Higham, *Accuracy and Stability*,
-    §3.5 and §10.1; Golub & Van Loan, Thm 8.1.5).
+    A conservative bound: forming M in floating point perturbs entry (i, j) by at most
+    γ_m Σ_k w_k|φ_ki||φ_kj| ≤ γ_m √(M_ii M_jj), so ‖ΔM‖_F ≤ γ_m tr M; eigvalsh adds a backward error
+    of order n·u·‖M‖₂ ≤ n·u·tr M. Weyl's inequality turns the sum into a bound on every eigenvalue
+    (Higham, *Accuracy and Stability*, §3.5 and §10.1; Golub & Van Loan, Thm 8.1.5).
     """
-    B = _weighted(features, weights)
-    m, n = B.shape
-    return float((m + n) * np.finfo(np.float64).eps * np.sum(B * B))
+    return _gram_error_bound(_weighted(features, weights))
 
 
 def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: str = "auto") -> int:
@@ -118,12 +127,14 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
     """
     eps = positive_float(eps, "eps")
     one_of(method, "method", _EPS_RANK_METHODS)
-    if method == "auto":
-        lam = gram_eigenvalues(features, weights, "gram")
-        if np.min(np.abs(lam - eps)) > gram_error_bound(features, weights):
-            return int(np.count_nonzero(lam > eps))
-        method = "svd"
-    return int(np.count_nonzero(gram_eigenvalues(features, weights, method) > eps))
+    B = _weighted(features, weights)
+    if method == "svd":
+        lam = _svd_eigenvalues(B)
+    else:
+        lam = _gram_eigenvalues(B)
+        if method == "auto" and np.min(np.abs(lam - eps)) <= _gram_error_bound(B):
+            lam = _svd_eigenvalues(B)
+    return int(np.count_nonzero(lam > eps))
 
 
 def is_eps_linearly_dependent(features: Any, eps: float, weights: Any | None = None) -> bool:
