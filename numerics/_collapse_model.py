@@ -10,44 +10,19 @@ Adam trajectory what it would be alone (up to rounding). L-BFGS is not elementwi
 
 from __future__ import annotations
 
-import functools
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from numerics._threads import limit_threads
 from numerics._validation import nonnegative_float, nonnegative_int, one_of, positive_float, positive_int
 
 LOSSES = ("mse", "ce")
 DTYPE = torch.float64
 
 
-@contextmanager
-def single_thread():
-    """torch on one intra-op thread, restored afterwards (the thread count is process-wide).
-
-    The matrices here are tiny: extra threads only add synchronisation, 10x slower on a busy machine.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def one_thread(func):
-    """Run ``func`` inside `single_thread`."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with single_thread():
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
+one_thread = limit_threads(1)  # a decorator: the matrices here are tiny, one thread is fastest
 @dataclass(frozen=True)
 class Mixture:
     """K-class Gaussian mixture: x = μ_c + s·ξ, μ_c ~ N(0, sep² I), ξ ~ N(0, I). Rows of X are samples."""

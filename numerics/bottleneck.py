@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from numerics._threads import limit_threads
 from numerics._bottleneck_linear import LinearFit, target_with_spectrum, train_deep_linear
 from numerics._bottleneck_measure import (
     MASTER_BOUNDS,
@@ -161,26 +162,12 @@ def _train(cfg: BottleneckConfig, quiet: bool) -> tuple[torch.nn.Module, Bottlen
     task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
     model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias,
                      generator=torch.Generator().manual_seed(cfg.seed))
-    with _threads(1):
+    with limit_threads(1):
         res = train_full_batch(model, task.x, task.y, weight_decay=cfg.weight_decay, steps=cfg.steps, lr=cfg.lr,
                                quiet=quiet, desc=f"train L={cfg.depth}")
     if res.diverged:
         raise RuntimeError(f"training diverged for {cfg.label()}")
     return model, task, res
-
-
-class _threads:
-    """Temporarily set torch's intra-op thread count (small matrices: one thread is fastest and deterministic)."""
-
-    def __init__(self, n: int):
-        self.n = n
-
-    def __enter__(self):
-        self.old = torch.get_num_threads()
-        torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.old)
 
 
 def middle_layers(depth: int) -> list[int]:
@@ -402,7 +389,7 @@ def linear_fits(depths, *, seed: int = 0, weight_decay: float = 1e-2, quiet: boo
     """Deep linear networks fitted to a 6×5 target with singular values (3, 1, 0.3), one per depth (cached per process)."""
     A = target_with_spectrum(list(LINEAR_TARGET_SVALS), 6, 5, seed)
     out = []
-    with _threads(1):
+    with limit_threads(1):
         for L in progress(list(depths), total=len(depths), desc="deep linear", quiet=quiet):
             key = (int(L), int(seed), float(weight_decay))
             if key not in _LINEAR_FITS:

@@ -25,7 +25,8 @@ import pandas as pd
 import torch
 
 from numerics._collapse_measure import RANK_RTOL, NetworkMeasure, measure_network
-from numerics._collapse_model import LOSSES, gaussian_mixture, init_mlp, refine_lbfgs, single_thread, train_adam
+from numerics._collapse_model import LOSSES, gaussian_mixture, init_mlp, refine_lbfgs, train_adam
+from numerics._threads import limit_threads
 from numerics._progress import progress
 from numerics._validation import nonnegative_float, nonnegative_int, one_of, positive_float, positive_int
 from numerics.experiment import ExperimentResult, check_profile, checks_frame, comparison_row
@@ -124,7 +125,7 @@ def _specs(cfg: CollapseConfig) -> list[NetSpec]:
 
 def run_sweep(cfg: CollapseConfig, *, seed: int = 0, quiet: bool = True) -> list[Point]:
     """Train every network of the sweep (Adam, batched), refine the critical-regime ones (L-BFGS), measure all."""
-    with single_thread():
+    with limit_threads(1):
         return _run_sweep(cfg, seed, quiet)
 
 

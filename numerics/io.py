@@ -139,7 +139,7 @@ def read_csv(path: str | os.PathLike):
     """Read a CSV written by `write_table` (skips the provenance comment)."""
     import pandas as pd
 
-    return pd.read_csv(path, skiprows=_provenance_lines(path))
+    return pd.read_csv(path, skiprows=_provenance_lines(path), keep_default_na=False, na_values=[""])
 
 
 def _provenance_lines(path) -> int:

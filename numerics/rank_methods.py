@@ -22,7 +22,6 @@ within a factor 10 (`_same_magnitude`); loss levels are medians over the last 10
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 import scipy.stats
 import torch
 
+from numerics._threads import limit_threads
 from numerics.experiment import COMPARISON_COLUMNS, check_profile, comparison_row
 
 __all__ = [
@@ -48,7 +48,6 @@ __all__ = [
     "digits_experiment",
     "run_methods",
     "methods_report",
-    "one_thread",
 ]
 
 EPS = 1e-6  # the paper's ε (§4)
@@ -142,25 +141,6 @@ def _end_level(traj: pd.DataFrame, key: str, column: str) -> pd.Series:
     return pd.Series(out)
 
 
-@contextlib.contextmanager
-def one_thread():
-    """Run tiny-matmul training on one torch thread and restore the caller's setting afterwards.
-
-    With the 2-core machine shared, torch's second thread spins against other processes: a
-    1,000-step L=2, n=30 run took 97 s on two threads and 3 s on one (measured under load). BLAS
-    (numpy/scipy SVDs) is limited to one thread too, through threadpoolctl (a scikit-learn dependency).
-    """
-    from threadpoolctl import threadpool_limits
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(limits=1):
-            yield
-    finally:
-        torch.set_num_threads(old)
-
-
 def _figure(out_dir: Path | None, name: str, draw: Callable[[Any], None], config: dict, seed: int,
             size: tuple[float, float] = (10, 4)) -> list[Path]:
     if out_dir is None:
@@ -234,7 +214,7 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
     small_s = ModelSpec(width=30, depth=2, init="structured")
     small_r = ModelSpec(width=30, depth=2, init="torch")
     big_r = ModelSpec(width=50, depth=4, init="torch")
-    with one_thread():
+    with limit_threads(1):
         t1 = _train(problem, [(small_s, seed), (small_r, seed)], s["steps"], s["record_every"], quiet, "structured")
         t2 = _train(problem, [(big_r, seed)], s["steps"], s["record_every"], quiet, "random L4 n50")
     traj = pd.concat([t1, t2], ignore_index=True)
@@ -294,7 +274,7 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     problem = poisson_problem(s["m_per_side"], s["m_boundary"])
     n = s["width"]
     trajs = []
-    with one_thread():
+    with limit_threads(1):
         for init, label in (("structured", "UDI"), ("xavier", "Xavier")):
             model = MLP(2, n, 2, "tanh", init=init, seed=seed, box=list(POISSON_BOX))
             trajs.append(train_pinn(model, problem, steps=s["steps"], record_every=s["record_every"], eps=EPS,
@@ -385,7 +365,7 @@ def rfm_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | Non
     rcond = default_rcond(m_fit, s["n_features"])
     # sensitivity of the error to the least-squares cut-off: ELM leans on directions far below ε
     cutoffs = (1e-15, rcond, 1e-12, 1e-10, 1e-8)
-    with one_thread():
+    with limit_threads(1):
         elm = fit_random_features("elm", **kw, extra_rconds=cutoffs)
         rfm = fit_random_features("rfm", **kw, extra_rconds=cutoffs)
     sweep_df = pd.DataFrame([{"method": f.method, "rcond": rc, "l2_error": e}
@@ -458,7 +438,7 @@ def resnet_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     problem = _fit_problem(s["m"])
     res = ModelSpec(width=n, depth=4, residual=True, init="torch")
     mlp = ModelSpec(width=n, depth=4, residual=False, init="torch")
-    with one_thread():
+    with limit_threads(1):
         traj = pd.concat([_train(problem, [(res, seed)], s["steps"], s["record_every"], quiet, "resnet"),
                           _train(problem, [(mlp, seed)], s["steps"], s["record_every"], quiet, "mlp")],
                          ignore_index=True)
@@ -517,7 +497,7 @@ def layers_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     s = SCALES[check_profile(profile)]["layers"]
     problem = _fit_problem(s["m"])
     spec = ModelSpec(width=50, depth=4, init="torch")
-    with one_thread():
+    with limit_threads(1):
         traj = _train(problem, [(spec, seed)], s["steps"], s["record_every"], quiet, "layers")
     last = traj.iloc[-1]
     ours = [int(last[_layer_col(k)]) for k in range(1, 5)]
@@ -560,7 +540,7 @@ def activations_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pa
     s = SCALES[check_profile(profile)]["activations"]
     problem = _fit_problem(s["m"])
     parts = []
-    with one_thread():
+    with limit_threads(1):
         for act in ACTIVATION_PAPER:
             spec = ModelSpec(width=50, depth=2, activation=act, init="torch")
             t = _train(problem, [(spec, seed)], s["steps"], s["record_every"], quiet, act)
@@ -606,7 +586,7 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     s = SCALES[check_profile(profile)]["digits"]
     if data is None:
         data = load_digits_data(s["n_samples"])
-    with one_thread():
+    with limit_threads(1):
         traj, _ = train_classifier(data, width=100, depth=1, bottleneck=10, steps=s["steps"],
                                    record_every=s["record_every"], eps=EPS, seed=seed, quiet=quiet)
     summary = analyse_trajectory(traj, rank_column="eps_rank")

@@ -18,7 +18,6 @@ writes no further rows.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -30,6 +29,7 @@ import torch
 
 from numerics._progress import progress
 from numerics._validation import nonnegative_float, one_of, positive_float, positive_int
+from numerics._threads import limit_threads
 from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features
 from numerics.problems import FittingProblem
 from numerics.ranks import gram_eigenvalues
@@ -200,29 +200,6 @@ def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, in
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     with limit_threads(config.threads):
         return _train_members(problem, list(members), config, quiet=quiet, desc=desc)
-
-
-@contextlib.contextmanager
-def limit_threads(threads: int | None):
-    """torch and BLAS limited to ``threads`` inside the block; the caller's settings restored after.
-
-    For your own training loop of a small network: ``with limit_threads(1): ...``.
-    """
-    if threads is None:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            yield
-        else:
-            with threadpool_limits(limits=threads):
-                yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _train_members(problem: FittingProblem, members: list, config: TrainConfig, *, quiet: bool,

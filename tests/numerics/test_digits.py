@@ -14,14 +14,8 @@ from numerics.digits import (
     train_classifier,
 )
 from numerics.models import make_generator
-from numerics.rank_methods import one_thread
 from numerics.ranks import epsilon_rank
 
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    with one_thread():
-        yield
 
 
 def test_digits_load_offline():

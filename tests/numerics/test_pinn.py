@@ -24,13 +24,7 @@ from numerics.pinn import (
     train_pinn,
 )
 from numerics.pinn import _tensors
-from numerics.rank_methods import one_thread
 
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    with one_thread():  # tiny matmuls: a second torch thread only spins on the shared 2-core machine
-        yield
 
 
 class ExactSolution(nn.Module):

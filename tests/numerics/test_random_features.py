@@ -17,14 +17,8 @@ from numerics.random_features import (
     subdomain_boxes,
     weighted_lstsq,
 )
-from numerics.rank_methods import one_thread
 from numerics.ranks import epsilon_rank
 
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    with one_thread():  # BLAS threads only spin against each other on the shared 2-core machine
-        yield
 
 
 def test_target_values():

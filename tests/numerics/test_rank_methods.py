@@ -18,18 +18,12 @@ from numerics.rank_methods import (
     _same_magnitude,
     activations_experiment,
     methods_report,
-    one_thread,
     run_methods,
     structured_experiment,
 )
 from numerics.ranks import epsilon_rank
 from numerics.training import ModelSpec, TrainConfig, train_members
 
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    with one_thread():
-        yield
 
 
 def _ranks(model, problem):
@@ -54,12 +48,6 @@ def test_end_level_ignores_a_last_step_spike():
     loss[-6:] = 2e-4  # a plateau over the last 10%: that is the level
     assert rank_methods._end_level(traj.assign(mse=loss), "config", "mse")["a"] == 2e-4
 
-
-def test_one_thread_restores_the_setting():
-    before = torch.get_num_threads()
-    with one_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
 
 
 def test_structured_first_layer_is_full_rank_at_step_0():

@@ -43,3 +43,16 @@ def test_cli_exit_codes(toy_theorems, tmp_path):
 def test_unknown_theorem_id_is_named(tmp_path, capsys):
     assert main(["report", "--profile", "test", "--out", str(tmp_path), "--only", "nope.nothing"]) == 2
     assert "unknown theorem ids ['nope.nothing']" in capsys.readouterr().err
+
+
+def test_tables_round_trip_with_provenance_and_keep_na_strings(tmp_path):
+    import pandas as pd
+
+    from numerics.io import read_csv, write_table
+
+    df = pd.DataFrame({"quantity": ["a", "b"], "ours": [1.5, None], "reproduced": ["n/a", "yes"]})
+    paths = write_table(df, tmp_path / "t", config={"k": 1}, seed=3)
+    back = read_csv(paths["csv"])
+    assert list(back["reproduced"]) == ["n/a", "yes"] and back["ours"].isna().tolist() == [False, True]
+    for kind in ("csv", "md", "tex"):
+        assert read_provenance(paths[kind])["config"] == {"k": 1}
