@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -97,3 +97,33 @@ def one_of(x: Any, name: str, choices: tuple[str, ...]) -> str:
     if x not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {_short(x)}")
     return x
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, bool)
+
+
+def interval(a: Any, b: Any, name: str = "interval") -> tuple[float, float]:
+    """(a, b) as floats with a < b, both finite."""
+    for v, label in ((a, "a"), (b, "b")):
+        if not _is_real(v):
+            raise TypeError(f"{name} endpoint {label} must be a real number, got {v!r}")
+    a, b = float(a), float(b)
+    if not (np.isfinite(a) and np.isfinite(b)) or not a < b:
+        raise ValueError(f"{name} must satisfy a < b with finite ends, got ({a}, {b})")
+    return a, b
+
+
+def as_box(box: Any, name: str = "box", *, allow_interval: bool = False) -> list[tuple[float, float]]:
+    """[(a_1, b_1), …, (a_d, b_d)]; with ``allow_interval`` a bare (a, b) is read as the 1-D box."""
+    if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) == 0:
+        what = "an (a, b) interval or " if allow_interval else ""
+        raise TypeError(f"{name} must be {what}a non-empty sequence of (a, b) pairs, got {box!r}")
+    if allow_interval and all(_is_real(v) for v in box):
+        box = [tuple(box)]
+    sides = []
+    for i, side in enumerate(box):
+        if isinstance(side, (str, bytes)) or not isinstance(side, Sequence) or len(side) != 2:
+            raise TypeError(f"{name}[{i}] must be an (a, b) pair, got {side!r}")
+        sides.append(interval(side[0], side[1], f"{name}[{i}]"))
+    return sides

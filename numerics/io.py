@@ -28,6 +28,8 @@ __all__ = [
     "read_csv",
 ]
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 _LIBRARIES = ("rankbounds", "numpy", "scipy", "sympy", "torch", "pandas", "matplotlib", "hypothesis")
 
 
@@ -41,6 +43,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

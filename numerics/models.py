@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from numerics._validation import one_of, positive_float, positive_int, to_numpy
+from numerics._validation import as_box, one_of, positive_float, positive_int, to_numpy
 
 __all__ = [
     "ACTIVATIONS",
@@ -65,23 +65,6 @@ def _check_generator(generator: Any) -> torch.Generator:
     return generator
 
 
-def _box(box: Any) -> list[tuple[float, float]]:
-    """[(a_1, b_1), …] from a box or, for d = 1, a bare (a, b) interval."""
-    if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) == 0:
-        raise TypeError(f"box must be an (a, b) interval or a sequence of (a, b) pairs, got {box!r}")
-    if all(isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, bool) for v in box):
-        box = [tuple(box)]
-    sides = []
-    for i, side in enumerate(box):
-        if not isinstance(side, Sequence) or len(side) != 2:
-            raise TypeError(f"box[{i}] must be an (a, b) pair, got {side!r}")
-        a, b = float(side[0]), float(side[1])
-        if not (math.isfinite(a) and math.isfinite(b) and a < b):
-            raise ValueError(f"box[{i}] must satisfy a < b with finite ends, got {side!r}")
-        sides.append((a, b))
-    return sides
-
-
 # --------------------------------------------------------------------------------------------
 # Structured (deterministic / uniform-density) first layers
 # --------------------------------------------------------------------------------------------
@@ -107,7 +90,7 @@ def eq43_first_layer(n: int, interval: Sequence[float] = (-1.0, 1.0)) -> tuple[t
 
 
 def _one_interval(interval: Any) -> list[tuple[float, float]]:
-    sides = _box(interval)
+    sides = as_box(interval, "interval", allow_interval=True)
     if len(sides) != 1:
         raise ValueError(f"interval must be one (a, b) pair, got {interval!r}")
     return sides
@@ -134,7 +117,7 @@ def structured_first_layer(
         ``(weight (n, d), bias (n,))`` in float64.
     """
     n = positive_int(n, "n")
-    sides = _box(box)
+    sides = as_box(box, allow_interval=True)
     generator = _check_generator(generator)
     scale = positive_float(scale, "scale")
     d = len(sides)
@@ -258,7 +241,7 @@ class MLP(nn.Module):
                 raise ValueError("MLP needs a generator or a seed: randomness is explicit (generator=None, seed=None)")
             generator = make_generator(seed)
         generator = _check_generator(generator)
-        self.box = _box(box) if box is not None else [(-1.0, 1.0)] * self.in_dim
+        self.box = as_box(box, allow_interval=True) if box is not None else [(-1.0, 1.0)] * self.in_dim
         if len(self.box) != self.in_dim:
             raise ValueError(f"box must have in_dim={self.in_dim} sides, got {len(self.box)}")
         dims = [self.in_dim] + [self.width] * self.depth

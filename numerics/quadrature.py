@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.special
 
-from numerics._validation import as_matrix, as_weights, one_of, positive_int, to_numpy
+from numerics._validation import as_box, as_matrix, as_weights, interval, one_of, positive_int, to_numpy
 
 __all__ = ["Quadrature", "gauss_legendre", "trapezoid", "tensor_grid", "monte_carlo"]
 
@@ -102,16 +102,6 @@ class Quadrature:
         return f"Quadrature(m={self.size}, d={self.dim}, volume={self.volume:.6g})"
 
 
-def _interval(a: Any, b: Any, name: str = "interval") -> tuple[float, float]:
-    for v, label in ((a, "a"), (b, "b")):
-        if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
-            raise TypeError(f"{name} endpoint {label} must be a real number, got {v!r}")
-    a, b = float(a), float(b)
-    if not (np.isfinite(a) and np.isfinite(b)) or not a < b:
-        raise ValueError(f"{name} must satisfy a < b with finite ends, got ({a}, {b})")
-    return a, b
-
-
 def _rule_1d(a: float, b: float, m: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
     if rule == "gauss_legendre":
         x, w = scipy.special.roots_legendre(m)  # numpy's leggauss forms an m×m companion matrix
@@ -127,27 +117,16 @@ def _rule_1d(a: float, b: float, m: int, rule: str) -> tuple[np.ndarray, np.ndar
 
 def gauss_legendre(a: float, b: float, m: int) -> Quadrature:
     """m-point Gauss–Legendre rule on [a, b]: exact for polynomials of degree ≤ 2m − 1."""
-    a, b = _interval(a, b)
+    a, b = interval(a, b)
     x, w = _rule_1d(a, b, positive_int(m, "m"), "gauss_legendre")
     return Quadrature(x[:, None], w)
 
 
 def trapezoid(a: float, b: float, m: int) -> Quadrature:
     """Composite trapezoid rule on [a, b]: h = (b−a)/(m−1), weights h/2, h, …, h, h/2 (error O(h²))."""
-    a, b = _interval(a, b)
+    a, b = interval(a, b)
     x, w = _rule_1d(a, b, positive_int(m, "m"), "trapezoid")
     return Quadrature(x[:, None], w)
-
-
-def _box(box: Any) -> list[tuple[float, float]]:
-    if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) == 0:
-        raise TypeError(f"box must be a non-empty sequence of (a, b) pairs, got {box!r}")
-    out = []
-    for i, side in enumerate(box):
-        if not isinstance(side, Sequence) or len(side) != 2:
-            raise TypeError(f"box[{i}] must be an (a, b) pair, got {side!r}")
-        out.append(_interval(side[0], side[1], f"box[{i}]"))
-    return out
 
 
 def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") -> Quadrature:
@@ -158,7 +137,7 @@ def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") 
         m: points per side, one int for all sides or one per side.
         rule: ``"gauss_legendre"`` or ``"trapezoid"``.
     """
-    sides = _box(box)
+    sides = as_box(box)
     one_of(rule, "rule", ("gauss_legendre", "trapezoid"))
     ms = [m] * len(sides) if isinstance(m, (numbers.Integral, np.integer)) and not isinstance(m, bool) else list(m)
     if len(ms) != len(sides):
@@ -177,7 +156,7 @@ def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
         m: number of points.
         generator: a ``numpy.random.Generator`` or a ``torch.Generator`` (required: no global RNG).
     """
-    sides = _box(box)
+    sides = as_box(box)
     m = positive_int(m, "m")
     d = len(sides)
     if isinstance(generator, np.random.Generator):

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.linalg
 
-from numerics._validation import as_matrix, one_of, positive_float, positive_int
+from numerics._validation import as_box, as_matrix, one_of, positive_float, positive_int
 from numerics.quadrature import Quadrature, tensor_grid
 
 __all__ = [
@@ -75,23 +75,9 @@ def sample_feature_layer(n_features: int, dim: int, rng: np.random.Generator, sc
     return FeatureLayer(k, b)
 
 
-def _check_box(box: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) == 0:
-        raise TypeError(f"box must be a non-empty sequence of (a, b) pairs, got {box!r}")
-    sides = []
-    for i, side in enumerate(box):
-        if not isinstance(side, Sequence) or len(side) != 2:
-            raise TypeError(f"box[{i}] must be an (a, b) pair, got {side!r}")
-        a, b = float(side[0]), float(side[1])
-        if not (np.isfinite(a) and np.isfinite(b) and a < b):
-            raise ValueError(f"box[{i}] must satisfy a < b with finite ends, got {side!r}")
-        sides.append((a, b))
-    return sides
-
-
 def subdomain_boxes(box: Sequence[tuple[float, float]], parts: int | Sequence[int]) -> list[list[tuple[float, float]]]:
     """The P_1×…×P_d equal sub-boxes of ``box`` (row-major order, last axis fastest)."""
-    sides = _check_box(box)
+    sides = as_box(box)
     ps = [parts] * len(sides) if isinstance(parts, (int, np.integer)) and not isinstance(parts, bool) else list(parts)
     if len(ps) != len(sides):
         raise ValueError(f"parts must give one count per side ({len(sides)}), got {parts!r}")
@@ -148,7 +134,7 @@ def rfm_features(
     Columns are grouped by sub-box (block i holds layer i's J features), so M is block diagonal.
     """
     p = as_matrix(points, "points")
-    sides = _check_box(box)
+    sides = as_box(box)
     boxes = subdomain_boxes(sides, parts)
     if len(layers) != len(boxes):
         raise ValueError(f"layers must hold one FeatureLayer per sub-box ({len(boxes)}), got {len(layers)}")
@@ -248,7 +234,7 @@ def fit_random_features(
     n_features = positive_int(n_features, "n_features")
     parts = positive_int(parts, "parts")
     eps = positive_float(eps, "eps")
-    sides = _check_box(box)
+    sides = as_box(box)
     d = len(sides)
     rng = np.random.default_rng(seed)
     fit_q = composite_grid(sides, parts, m_per_side)

@@ -30,7 +30,6 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import scipy.stats
-import torch
 
 from numerics._threads import limit_threads
 from numerics.experiment import COMPARISON_COLUMNS, check_profile, comparison_row

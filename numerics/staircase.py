@@ -31,6 +31,7 @@ import scipy.optimize
 from numerics._validation import (
     as_matrix,
     as_weights,
+    nonnegative_float,
     nonnegative_int,
     one_of,
     positive_float,
@@ -268,7 +269,7 @@ def check_bounds(q: StaircaseQuantities, loss: float, C_S: float = 1.0) -> list[
     """
     if not isinstance(q, StaircaseQuantities):
         raise TypeError(f"q must be a StaircaseQuantities, got {type(q).__name__}")
-    loss_ = _nonneg(loss, "loss")
+    loss_ = nonnegative_float(loss, "loss")
     cs = positive_float(C_S, "C_S")
     common = dict(L=loss_, p=q.p, n=q.n, eps=q.eps, C=q.beta_norm2, C_S=cs)
     return [
@@ -276,17 +277,6 @@ def check_bounds(q: StaircaseQuantities, loss: float, C_S: float = 1.0) -> list[
         th.thm3_3_tight.check(d=q.dist_span_S, **common),
         th.thm3_3_eigen.check(d=q.dist_G, **common),
     ]
-
-
-def _nonneg(x: Any, name: str) -> float:
-    import numbers
-
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
-    v = float(x)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {v!r}")
-    return v
 
 
 def _vector(x: Any, size: int, name: str, what: str) -> np.ndarray:

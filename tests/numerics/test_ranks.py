@@ -86,7 +86,7 @@ def test_legendre_trapezoid_exact_away_from_the_justified_tolerance(k, m):
 @example((np.ones((1, 5)) / np.sqrt(5), np.ones(1)))
 def test_rank_measure_chain(As):
     A, s = As
-    rtol = 1e-9
+    rtol = tol()["rtol"]
     nr = ranks.numerical_rank(A)
     h_eig = ranks.effective_rank(A, spectrum="eigen")
     pr = ranks.participation_ratio(A)
@@ -108,8 +108,8 @@ def test_orthogonal_and_scale_invariance(As, seed, c):
     rng = np.random.default_rng(seed)
     QA = random_orthogonal(rng, A.shape[0]) @ A @ random_orthogonal(rng, A.shape[1])
     for f in (ranks.numerical_rank, ranks.effective_rank, ranks.stable_rank, ranks.participation_ratio):
-        np.testing.assert_allclose(f(QA), f(A), rtol=1e-9, err_msg=f.__name__)
-        np.testing.assert_allclose(f(c * A), f(A), rtol=1e-9, err_msg=f.__name__)
+        np.testing.assert_allclose(f(QA), f(A), rtol=tol()["rtol"], err_msg=f.__name__)
+        np.testing.assert_allclose(f(c * A), f(A), rtol=tol()["rtol"], err_msg=f.__name__)
     for k in range(min(A.shape) + 1):
         np.testing.assert_allclose(ranks.dist_to_rank(QA, k), ranks.dist_to_rank(A, k), atol=1e-12)
 

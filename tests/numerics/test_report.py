@@ -56,3 +56,12 @@ def test_tables_round_trip_with_provenance_and_keep_na_strings(tmp_path):
     assert list(back["reproduced"]) == ["n/a", "yes"] and back["ours"].isna().tolist() == [False, True]
     for kind in ("csv", "md", "tex"):
         assert read_provenance(paths[kind])["config"] == {"k": 1}
+
+
+def test_atomic_writes_leave_ordinary_permissions_and_no_temp_files(tmp_path):
+    from numerics.io import atomic_write_text
+
+    path = atomic_write_text(tmp_path / "a" / "x.txt", "hello")
+    assert path.read_text() == "hello"
+    assert path.stat().st_mode & 0o644 == 0o644
+    assert [p.name for p in path.parent.iterdir()] == ["x.txt"]

@@ -207,7 +207,7 @@ def test_same_seed_same_trajectory_bit_for_bit(problem):
     a = train(problem, ModelSpec(width=10, depth=2, init="paper"), cfg, seeds=(7, 8))
     b = train(problem, ModelSpec(width=10, depth=2, init="paper"), cfg, seeds=(7, 8))
     pd.testing.assert_frame_equal(a.trajectory, b.trajectory, check_exact=True)
-    ta, tb = a.trajectory, b.trajectory
+    ta = a.trajectory
     assert not np.array_equal(ta[ta.seed == 7]["loss"].to_numpy(), ta[ta.seed == 8]["loss"].to_numpy())
     c = train(problem, ModelSpec(width=10, depth=2, init="paper"), cfg, seeds=(9,))
     assert not np.array_equal(c.trajectory["loss"].to_numpy(), ta[ta.seed == 7]["loss"].to_numpy())
