@@ -127,7 +127,7 @@ def trained_network(cfg: BottleneckConfig, quiet: bool = True, cache_dir: Path |
     else:
         _TRAINED[cfg] = _train(cfg, quiet)
         if path is not None:
-            _save(_TRAINED[cfg], path)
+            _save(_TRAINED[cfg], path, cfg)
     return _TRAINED[cfg]
 
 
@@ -135,18 +135,20 @@ def _config_key(cfg: BottleneckConfig) -> str:
     import hashlib
     import json
 
-    text = json.dumps(asdict(cfg), sort_keys=True)
+    from numerics import __version__
+
+    text = json.dumps({**asdict(cfg), "version": __version__}, sort_keys=True)
     return f"L{cfg.depth}_" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _save(trained, path: Path) -> None:
+def _save(trained, path: Path, cfg: BottleneckConfig) -> None:
     import io
 
-    from numerics.io import atomic_write_bytes
+    from numerics.io import atomic_write_bytes, provenance
 
     model, _task, res = trained
     buf = io.BytesIO()
-    torch.save({"state": model.state_dict(), "result": asdict(res)}, buf)
+    torch.save({"state": model.state_dict(), "result": asdict(res), "provenance": provenance(asdict(cfg), cfg.seed)}, buf)
     atomic_write_bytes(path, buf.getvalue())
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from numerics import __version__
 from numerics._progress import progress
 from numerics.experiment import ExperimentResult, check_profile, comparison_row
 from numerics.problems import DEFAULT_M, FittingProblem, paper_problem
@@ -111,7 +112,7 @@ def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
 def _run_key(specs: tuple[ModelSpec, ...], grid: StaircaseGrid) -> str:
     train_settings = {k: v for k, v in asdict(grid.config).items() if k != "threads"}  # threads do not change results
     payload = json.dumps({"specs": [asdict(s) for s in specs], "train": train_settings,
-                          "seeds": list(grid.seeds), "m": grid.m}, sort_keys=True, default=str)
+                          "seeds": list(grid.seeds), "m": grid.m, "version": __version__}, sort_keys=True, default=str)
     inits = "-".join(s.init for s in specs)
     return f"{specs[0].label.rsplit('_', 1)[0]}_{inits}_{hashlib.sha256(payload.encode()).hexdigest()[:10]}"
 
