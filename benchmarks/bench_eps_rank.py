@@ -12,10 +12,10 @@ the default ``method="auto"`` (eigvalsh certified by `gram_error_bound`, SVD onl
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
+from _timing import timed
 from numerics import ranks
 from numerics.quadrature import trapezoid
 
@@ -26,15 +26,6 @@ def features(m: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     W = rng.uniform(-8, 8, (1, n))
     b = rng.uniform(-8, 8, n)
     return np.tanh(q.points @ W + b), np.asarray(q.weights)
-
-
-def timed(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def main(argv=None) -> None:

@@ -14,20 +14,11 @@ and prints the ratios svds/gram and dense/gram, checking that the three agree on
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
+from _timing import timed
 from numerics import spikes as S
-
-
-def timed(fn, repeats: int):
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def main(argv=None) -> None:
