@@ -16,7 +16,21 @@ import scipy.special
 
 from numerics._validation import as_box, as_matrix, as_weights, interval, one_of, positive_int, to_numpy
 
-__all__ = ["Quadrature", "gauss_legendre", "trapezoid", "tensor_grid", "monte_carlo"]
+__all__ = [
+    "CONVENTIONS",
+    "Quadrature",
+    "gauss_legendre",
+    "trapezoid",
+    "paper_trapezoid",
+    "tensor_grid",
+    "monte_carlo",
+    "check_convention",
+]
+
+# How the staircase paper's mass matrix is discretised (arXiv 2412.05144, eq. 4.1):
+# "integral": weights integrate over Ω (Σw = |Ω|), M ≈ ∫ φ_i φ_j, count λ > ε;
+# "paper": eq. (4.1) as printed, unit trapezoid weights (1/2, 1, …, 1, 1/2) on a uniform grid, count |λ| > ε.
+CONVENTIONS = ("integral", "paper")
 
 Box = Sequence[tuple[float, float]]
 
@@ -129,6 +143,25 @@ def trapezoid(a: float, b: float, m: int) -> Quadrature:
     return Quadrature(x[:, None], w)
 
 
+def paper_trapezoid(a: float, b: float, m: int) -> Quadrature:
+    """The weights of arXiv 2412.05144 eq. (4.1) as printed: m uniform points on [a, b], w = (1/2, 1, …, 1, 1/2).
+
+    These carry no grid spacing h = (b−a)/(m−1), so Σw = m − 1 = |Ω|/h, not |Ω|: the Gram matrix is
+    M_paper = M_trapezoid / h, and r_ε(M_paper) = r_{ε·h}(M_trapezoid) (proofs_notes/staircase.md).
+    This is the one rule here that does not integrate; use it for the ``"paper"`` convention only.
+    """
+    a, b = interval(a, b)
+    m = positive_int(m, "m")
+    x, w = _rule_1d(a, b, m, "trapezoid")
+    h = (b - a) / (m - 1)
+    return Quadrature(x[:, None], w / h)
+
+
+def check_convention(convention: str) -> str:
+    """Validate a measurement convention name: ``"integral"`` or ``"paper"`` (see `CONVENTIONS`)."""
+    return one_of(convention, "convention", CONVENTIONS)
+
+
 def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") -> Quadrature:
     """Tensor product of 1-D rules on the box Π_i [a_i, b_i]: weights multiply, Σ w = Π (b_i − a_i).
 
@@ -176,6 +209,6 @@ def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
 
 
 # The constructors are also reachable as ``Quadrature.gauss_legendre(...)`` and so on.
-for _ctor in (gauss_legendre, trapezoid, tensor_grid, monte_carlo):
+for _ctor in (gauss_legendre, trapezoid, paper_trapezoid, tensor_grid, monte_carlo):
     setattr(Quadrature, _ctor.__name__, staticmethod(_ctor))
 del _ctor

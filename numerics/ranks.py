@@ -81,9 +81,9 @@ def _svd_eigenvalues(B: np.ndarray) -> np.ndarray:
     return np.concatenate([s2, np.zeros(B.shape[1] - s2.size)])  # m < n: M has n − m zero eigenvalues
 
 
-def _gram_eigenvalues(B: np.ndarray) -> np.ndarray:
-    lam = scipy.linalg.eigvalsh(B.T @ B, check_finite=False)
-    return np.clip(lam[::-1], 0.0, None)
+def _gram_eigenvalues(B: np.ndarray, clamp: bool = True) -> np.ndarray:
+    lam = scipy.linalg.eigvalsh(B.T @ B, check_finite=False)[::-1]
+    return np.clip(lam, 0.0, None) if clamp else lam
 
 
 def _gram_error_bound(B: np.ndarray) -> float:
@@ -113,8 +113,9 @@ def gram_error_bound(features: Any, weights: Any | None = None) -> float:
     return _gram_error_bound(_weighted(features, weights))
 
 
-def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: str = "auto") -> int:
-    """r_ε(M) = #{λ(M) > ε}, M = Φᵀ diag(w) Φ (arXiv 2412.05144, Def. 2.5).
+def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: str = "auto", *,
+                 absolute: bool = False) -> int:
+    """r_ε(M) = #{λ(M) > ε}, M = Φᵀ diag(w) Φ (arXiv 2412.05144, Def. 2.5); #{|λ(M)| > ε} with ``absolute``.
 
     Args:
         features: ``(m, n)`` neuron values at quadrature points (rows) for each neuron (columns).
@@ -124,17 +125,22 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
         method: ``"auto"`` (default): eigvalsh of M, certified by `gram_error_bound`: when an
             eigenvalue lies within δ of ε, recount from the SVD. ``"svd"``: squared singular values of
             diag(√w)Φ (always accurate). ``"gram"``: eigvalsh of M, uncertified. README has the timings.
+        absolute: count |λ| > ε, as the paper's §4 does ("A = {|λ(M)| > ε}"). M is positive
+            semi-definite, so this differs from the plain count only on the eigenvalues that
+            eigvalsh returns negative through round-off; they are counted by magnitude, not clamped.
     """
     eps = positive_float(eps, "eps")
     one_of(method, "method", _EPS_RANK_METHODS)
+    if not isinstance(absolute, bool):
+        raise TypeError(f"absolute must be a bool, got {absolute!r}")
     B = _weighted(features, weights)
     if method == "svd":
         lam = _svd_eigenvalues(B)
     else:
-        lam = _gram_eigenvalues(B)
-        if method == "auto" and np.min(np.abs(lam - eps)) <= _gram_error_bound(B):
+        lam = _gram_eigenvalues(B, clamp=not absolute)
+        if method == "auto" and np.min(np.abs(np.abs(lam) - eps)) <= _gram_error_bound(B):
             lam = _svd_eigenvalues(B)
-    return int(np.count_nonzero(lam > eps))
+    return int(np.count_nonzero((np.abs(lam) if absolute else lam) > eps))
 
 
 def is_eps_linearly_dependent(features: Any, eps: float, weights: Any | None = None) -> bool:
