@@ -92,7 +92,8 @@ class _Scaled:
             if abs(e) >= 1000:
                 self.shift, self.mant = np.full(m, -e), np.ones(m)
             return
-        lo = float(sw.min()) if sw.min() > 0 else float(np.min(sw, where=sw > 0, initial=np.inf))
+        lo = float(sw.min())
+        lo = lo if lo > 0 else float(np.min(sw, where=sw > 0, initial=np.inf))
         if _ldexp(float(sw.max()), -e) < math.inf and _ldexp(lo, -e) >= _TINY:
             self.factor = (sw if e == 0 else np.ldexp(sw, -e))[:, None]  # every √w_i·2⁻ᵉ is normal: one exact product
         else:
@@ -297,8 +298,10 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
     if method != "svd":
         lam, delta = _scaled_gram_eigenvalues(S, clamp=not absolute)
         eps_s = S.threshold(eps)
-        if method == "gram" or np.min(np.abs(np.abs(lam) - eps_s)) > delta:
-            return int(np.count_nonzero((np.abs(lam) if absolute else lam) > eps_s))
+        if absolute:
+            lam = np.abs(lam)
+        if method == "gram" or np.min(np.abs(lam - eps_s)) > delta:
+            return int(np.count_nonzero(lam > eps_s))
         S.rescale()
     return int(np.count_nonzero(_above(_svdvals(S.block()), S.e, eps, 2)))
 
