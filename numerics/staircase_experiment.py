@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from numerics import __version__
@@ -44,6 +45,9 @@ __all__ = [
     "start_ranks",
     "start_rank_table",
     "final_models",
+    "final_spectra",
+    "gap_table",
+    "near_duplicate_clusters",
     "StaircaseGrid",
     "profile_grid",
     "run_grid",
@@ -213,6 +217,92 @@ def final_models(out_dir: Path) -> list[dict[str, Any]]:
     import torch
 
     return [torch.load(p, weights_only=False) for p in sorted((Path(out_dir) / "staircase_runs").glob("*.pt"))]
+
+
+def _member_features(saved: dict[str, Any], x):
+    """Last-hidden-layer features ``(B, m, n)`` of every saved member at the points ``x``."""
+    import torch
+
+    from numerics.models import batched_hidden_features
+
+    with torch.no_grad():
+        return batched_hidden_features(saved["weights"], saved["biases"], x, saved["activation"],
+                                       saved["residual"])[-1].numpy()
+
+
+def final_spectra(models: list[dict[str, Any]], *, m: int = DEFAULT_M,
+                  paper_ms: tuple[int, ...] = (DEFAULT_PAPER_M,)) -> pd.DataFrame:
+    """The final Gram eigenvalues of the last hidden layer of each saved member (`final_models`), per convention.
+
+    Rows ``config, seed, convention, paper_m, index, lambda`` (descending λ; ``paper_m`` is 0 for the
+    integral convention, which uses the m-node Gauss–Legendre rule of training).
+    """
+    import torch
+
+    from numerics.problems import measurement
+    from numerics.ranks import gram_eigenvalues
+
+    problem = paper_problem(m)
+    meas = [(measurement(problem, "integral"), 0)] + [(measurement(problem, "paper", pm), pm) for pm in paper_ms]
+    rows = []
+    for saved in models:
+        for mm, pm in meas:
+            feats = _member_features(saved, mm.quadrature.points_tensor(torch.float64))
+            for (label, seed), f in zip(saved["members"], feats):
+                lam = gram_eigenvalues(f, mm.quadrature.weights)
+                rows += [{"config": label, "seed": seed, "convention": mm.convention, "paper_m": pm, "index": i,
+                          "lambda": float(v)} for i, v in enumerate(lam)]
+    return pd.DataFrame(rows)
+
+
+def near_duplicate_clusters(features: Any, weights: Any, eps: float) -> int:
+    """Neurons up to ε-duplication: clusters of the graph joining i, j when min_c ‖φ_i − c φ_j‖² ≤ ε (either way).
+
+    min_c ‖φ_i − c φ_j‖² = M_ii (1 − C_ij²) with C the correlation matrix of M = Φᵀ diag(w) Φ. Each
+    cluster spans one direction up to ε, so n minus the cluster count ε-dependent directions come
+    from duplicated (or vanishing) neurons alone.
+    """
+    import scipy.sparse
+    import scipy.sparse.csgraph
+
+    from numerics.ranks import gram_matrix
+
+    M = gram_matrix(features, weights)
+    d = np.clip(np.diag(M), 1e-300, None)
+    C2 = M**2 / np.outer(d, d)
+    resid = d[:, None] * (1.0 - C2)  # resid[i, j] = min_c ‖φ_i − c φ_j‖²
+    adj = (np.minimum(resid, resid.T) <= eps) | (np.diag(M)[:, None] <= eps)
+    np.fill_diagonal(adj, False)
+    count, _ = scipy.sparse.csgraph.connected_components(scipy.sparse.csr_matrix(adj), directed=False)
+    return int(count)
+
+
+def gap_table(models: list[dict[str, Any]], *, m: int = DEFAULT_M, paper_ms: tuple[int, ...] = (67, 200, 600),
+              eps: float = 1e-6) -> pd.DataFrame:
+    """Why a final ε-rank falls short of n, per saved member: the rank under each convention and paper grid,
+    at ε/10 and 10ε, the eigenvalues in the decade just below ε, and the near-duplicate clusters."""
+    import torch
+
+    from numerics.problems import measurement
+    from numerics.ranks import gram_eigenvalues
+
+    problem = paper_problem(m)
+    meas = [("integral", measurement(problem, "integral"))] + [
+        (f"paper m={pm}", measurement(problem, "paper", pm)) for pm in paper_ms]
+    rows: dict[tuple, dict[str, Any]] = {}
+    for saved in models:
+        for name, mm in meas:
+            feats = _member_features(saved, mm.quadrature.points_tensor(torch.float64))
+            for (label, seed), f in zip(saved["members"], feats):
+                lam = gram_eigenvalues(f, mm.quadrature.weights)
+                row = rows.setdefault((label, seed), {"config": label, "seed": seed, "n": f.shape[1]})
+                row[f"rank [{name}]"] = mm.count(lam, eps)
+                row[f"rank ε/10 [{name}]"] = mm.count(lam, eps / 10)
+                row[f"rank 10ε [{name}]"] = mm.count(lam, eps * 10)
+                row[f"λ in (ε/10, ε] [{name}]"] = int(np.count_nonzero((lam > eps / 10) & (lam <= eps)))
+                row[f"λ_min [{name}]"] = float(lam[-1])
+                row[f"dup clusters [{name}]"] = near_duplicate_clusters(f, mm.quadrature.weights, eps)
+    return pd.DataFrame(list(rows.values()))
 
 
 # Fig. 2's ε-rank at iteration 0, read off the four panels (research note §4): "about 5–10".
