@@ -300,7 +300,8 @@ def gap_table(models: list[dict[str, Any]], *, m: int = DEFAULT_M, paper_ms: tup
                 row[f"rank ε/10 [{name}]"] = mm.count(lam, eps / 10)
                 row[f"rank 10ε [{name}]"] = mm.count(lam, eps * 10)
                 row[f"λ in (ε/10, ε] [{name}]"] = int(np.count_nonzero((lam > eps / 10) & (lam <= eps)))
-                row[f"λ_min [{name}]"] = float(lam[-1])
+                row[f"λ_n [{name}]"] = float(lam[-1])
+                row[f"scale to full rank [{name}]"] = float(eps / lam[-1]) if lam[-1] > 0 else math.inf
                 row[f"dup clusters [{name}]"] = near_duplicate_clusters(f, mm.quadrature.weights, eps)
     return pd.DataFrame(list(rows.values()))
 
@@ -517,14 +518,19 @@ def comparison_table(summary: pd.DataFrame, grid: StaircaseGrid) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["quantity", "paper", "ours", "ratio", "settings", "reproduced"])
 
 
-FIG2_VERDICT = (f"verdict: rank reproduced iff median ≥ {RANK_FACTOR:g} × paper; "
-                f"staircase iff median Spearman ≤ {SPEARMAN_MAX:g}; loss iff within {LOSS_FACTOR:g}× of paper")
+FIG2_VERDICT = (f"verdict: rank reproduced iff median ≥ {RANK_FACTOR:g} × paper; staircase iff median Spearman "
+                f"≤ {SPEARMAN_MAX:g} (whole run / rise); loss iff within {LOSS_FACTOR:g}× of paper")
 
 
 def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per Fig. 2 panel, initialisation and convention: the paper's final ε-rank and loss beside ours
     (median and range over seeds), the Spearman ρ of ε-rank against log-loss, the ratios and a verdict whose
-    criterion is the last column's header (`FIG2_VERDICT`)."""
+    criterion is the last column's header (`FIG2_VERDICT`).
+
+    ρ is given over the whole run and over the rise (until the smoothed rank first reaches its maximum):
+    once the rank has saturated, as at n in Fig. 2(d), it stays constant while the loss keeps falling,
+    which weakens the whole-run ρ without contradicting the staircase.
+    """
     rows = []
     inits = list(dict.fromkeys(summary["init"])) if "init" in summary else [None]
     for conv, depth, width, paper, sel_all in _panels(summary):
@@ -535,10 +541,13 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
             rank = sel["final_eps_rank"]
             med, mse = float(rank.median()), float(sel["final_mse"].median())
             rho = float(sel["spearman"].median())
+            rho_rise = float(sel["spearman_rise"].median()) if "spearman_rise" in sel else math.nan
             rank_ok = med >= RANK_FACTOR * paper["rank"]
             stair_ok = rho <= SPEARMAN_MAX
+            rise_ok = rho_rise <= SPEARMAN_MAX
             loss_ok = None if paper["loss"] is None else bool(1 / LOSS_FACTOR <= mse / paper["loss"] <= LOSS_FACTOR)
-            parts = ["rank " + ("yes" if rank_ok else "no"), "staircase " + ("yes" if stair_ok else "no"),
+            parts = ["rank " + ("yes" if rank_ok else "no"),
+                     "staircase " + ("yes" if stair_ok else "no") + " / " + ("yes" if rise_ok else "no"),
                      "loss " + ("n/a" if loss_ok is None else "yes" if loss_ok else "no")]
             rows.append({
                 "panel": f"Fig. 2{paper['panel']} L={depth}, n={width}", "init": init, "convention": conv,
@@ -546,6 +555,7 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
                 "ours range": f"{int(rank.min())}–{int(rank.max())}", "rank ratio": med / paper["rank"],
                 "Spearman median": rho,
                 "Spearman range": f"{sel['spearman'].min():.2f} … {sel['spearman'].max():.2f}",
+                "Spearman rise median": rho_rise,
                 "paper final MSE": "not given" if paper["loss"] is None else paper["loss"],
                 "ours final MSE": mse,
                 "MSE ratio": math.nan if paper["loss"] is None else mse / paper["loss"],

@@ -124,13 +124,13 @@ def test_comparison_table_criteria():
 
 def test_fig2_table_verdicts_and_ranges():
     rows = [{"depth": 2, "width": 50, "init": "torch", "convention": conv, "final_eps_rank": r, "final_mse": 2e-4,
-             "spearman": rho} for conv, r, rho in (("paper", 50, -0.9), ("paper", 44, -0.7), ("paper", 46, -0.8),
+             "spearman": rho, "spearman_rise": -0.95} for conv, r, rho in (("paper", 50, -0.9), ("paper", 44, -0.7), ("paper", 46, -0.8),
                                                    ("integral", 38, -0.5), ("integral", 40, -0.55), ("integral", 39, -0.9))]
     table = fig2_table(pd.DataFrame(rows)).set_index("convention")
     paper, integral = table.loc["paper"], table.loc["integral"]
     assert paper["ours median"] == 46 and paper["ours range"] == "44–50" and paper["rank ratio"] == pytest.approx(0.92)
-    assert paper[FIG2_VERDICT] == "rank yes, staircase yes, loss yes"
-    assert integral["ours median"] == 39 and integral[FIG2_VERDICT] == "rank no, staircase no, loss yes"
+    assert paper[FIG2_VERDICT] == "rank yes, staircase yes / yes, loss yes"
+    assert integral["ours median"] == 39 and integral[FIG2_VERDICT] == "rank no, staircase no / yes, loss yes"
     assert paper["MSE ratio"] == pytest.approx(2.0) and paper["seeds"] == 3
     assert "0.9" in FIG2_VERDICT and "-0.6" in FIG2_VERDICT
 
