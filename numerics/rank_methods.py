@@ -116,7 +116,7 @@ def _conventions(conventions: Sequence[str]) -> tuple[str, ...]:
 def methods_columns(conventions: Sequence[str] = CONVENTIONS) -> list[str]:
     """The columns of the paper-vs-ours table for ``conventions`` (one ours/range/ratio/reproduced group each)."""
     per = [f"{k} ({c})" for c in _conventions(conventions) for k in ("ours", "range", "ratio", "reproduced")]
-    return ["quantity", "paper", *per, "verdict", "criterion", "reason", "settings"]
+    return ["quantity", "paper", *per, "verdict", "reproduced", "criterion", "reason", "settings"]
 
 
 METHODS_COLUMNS = tuple(methods_columns())
@@ -196,6 +196,8 @@ def method_row(quantity: str, paper: Any, ours: Any, settings: str, *, conventio
     else:
         verdict = "not reproduced"
     row["verdict"] = verdict
+    # the report's summary count: yes under at least one convention (the verdict says which)
+    row["reproduced"] = "yes" if yes else ("n/a" if all(f is None for f in flags.values()) else "no")
     row["criterion"] = criterion.text if criterion is not None else "no paper number"
     row["reason"] = reason or ("unexplained" if verdict == "not reproduced" else "")
     row["settings"] = settings

@@ -90,16 +90,16 @@ def test_method_row_verdicts_per_convention():
     both = ("integral", "paper")
     row = method_row("r", 50, {"integral": 39, "paper": 50}, "s", conventions=both, criterion=RANK)
     assert row["reproduced (integral)"] == "no" and row["reproduced (paper)"] == "yes"
-    assert row["verdict"] == "reproduced under paper only" and row["reason"] == ""
+    assert row["verdict"] == "reproduced under paper only" and row["reason"] == "" and row["reproduced"] == "yes"
     assert row["ratio (integral)"] == pytest.approx(0.78) and row["criterion"].startswith("|ours − paper|")
     row = method_row("r", 40, {"integral": 6, "paper": 8}, "s", conventions=both, criterion=RANK)
-    assert row["verdict"] == "not reproduced" and row["reason"] == "unexplained"
+    assert row["verdict"] == "not reproduced" and row["reason"] == "unexplained" and row["reproduced"] == "no"
     row = method_row("r", 40, {"integral": 6, "paper": 8}, "s", conventions=both, criterion=RANK, reason="init")
     assert row["reason"] == "init"
     # a convention-independent value (a loss) fills every group; a shorter run is not judged
     row = method_row("loss", 1e-4, 3e-4, "s", conventions=both, criterion=MAGNITUDE, full=False)
     assert row["ours (integral)"] == row["ours (paper)"] == 3e-4
-    assert row["reproduced (paper)"] == "n/a" and row["verdict"].startswith("n/a")
+    assert row["reproduced (paper)"] == "n/a" and row["verdict"].startswith("n/a") and row["reproduced"] == "n/a"
     row = method_row("ordering", "yes", {"integral": "yes", "paper": "yes"}, "s", conventions=both, criterion=SAME)
     assert row["verdict"] == "reproduced (both conventions)" and row["ratio (paper)"] is None
     row = method_row("r", 7, {"integral": 7}, "s", conventions=("integral",), criterion=RANK)
