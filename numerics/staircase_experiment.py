@@ -1,19 +1,26 @@
 """The staircase experiment (arXiv 2412.05144, Example 2.6, Fig. 2) and the registered ``staircase.thm3_3`` check.
 
 Trains tanh MLPs on u* = cos x + cos 2x + cos 30x over [−1, 1] (full batch, Adam), records the ε-rank
-of every hidden layer, the loss and the three Thm 3.3 bounds every k steps, and writes:
+of every hidden layer, the loss and the three Thm 3.3 bounds every k steps under both measurement
+conventions from the same networks (``integral``: the training quadrature; ``paper``: eq. 4.1 as
+printed, `numerics.problems.measurement`), and writes:
 
-- ``staircase_trajectory.csv``: the tidy trajectory (one row per configuration, seed and recorded step);
-- ``staircase_summary.{csv,md,tex}``: per configuration and seed, the final loss, final ε-rank per
-  layer, number of staircase steps, Spearman/Kendall correlation of rank and log-loss, minimum slack
-  and violations of each bound;
+- ``staircase_trajectory.csv``: the tidy trajectory (one row per configuration, seed and recorded step;
+  the paper convention's columns carry the suffix ``@paper``);
+- ``staircase_summary.{csv,md,tex}``: per configuration, seed and convention, the final loss, final
+  ε-rank per layer, number of staircase steps, Spearman/Kendall correlation of rank and log-loss,
+  minimum slack and violations of each bound;
 - ``staircase_steps.{csv,md,tex}``: every detected step (when, rank gained, loss drop);
-- ``staircase_comparison.{csv,md,tex}``: our final ε-rank and loss beside the values read off Fig. 2;
-- figures: ``staircase_fig2.png`` (loss on a log scale with the ε-rank on a twin axis, one panel per
-  configuration, as in the paper) and ``staircase_layers_<config>.png`` (ε-rank of every layer).
+- ``staircase_comparison.{csv,md,tex}`` and ``staircase_fig2_table.{csv,md,tex}``: our final ε-rank,
+  Spearman and loss beside the values read off Fig. 2, per convention, with the verdict's criterion;
+- ``staircase_rank_gap.{csv,md,tex}`` and ``staircase_final_spectra.{csv,png}``: the final Gram
+  spectrum against ε under both conventions, the rank at ε/10 and 10ε, on paper grids of m/3, m and
+  3m points, and the near-duplicate neuron clusters (`gap_table`);
+- figures: ``staircase_fig2_<convention>.png`` (Fig. 2 style plus the Thm 3.3 bound panel) and
+  ``staircase_layers_<config>.png`` (ε-rank of every layer, both conventions).
 
-Each configuration's trajectory is also kept in ``staircase_runs/`` under a name derived from its
-settings, so an interrupted grid resumes where it stopped.
+Each configuration's trajectory and final parameters are also kept in ``staircase_runs/`` under a
+name derived from its settings, so an interrupted grid resumes where it stopped.
 """
 
 from __future__ import annotations
