@@ -118,8 +118,9 @@ def _fig2_specs(init: str = FIG2_INIT) -> tuple[ModelSpec, ...]:
 def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
     """The grid each profile runs.
 
-    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, U(−1/√n, 1/√n) init, Adam 1e-3 (the paper
-        states no optimiser), 15 000 steps, 3 seeds, recorded every 100 steps.
+    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, `FIG2_INIT` (torch's default), Adam 1e-3 (the
+        paper states no optimiser, learning rate or m), 15 000 steps, 3 seeds, recorded every 100 steps,
+        both conventions (paper grid of 200 points).
     quick: the same grid and seeds-1, reduced to 5 000 steps at Adam 3e-3, recorded every 100 (what
         ``make report`` runs; about a minute on 2 cores).
     test: L ∈ {1, 2}, n = 8, 120 steps at Adam 1e-2 (seconds).
