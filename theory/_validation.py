@@ -31,7 +31,7 @@ import sympy as sp
 
 __all__ = [
     "Constraint", "Real", "Integer", "Array", "Options", "Bool", "Instance", "CallableArg", "Anything",
-    "Symbolic", "AnyOf",
+    "Symbolic", "AnyOf", "Matrix", "Weights",
     "validate_params", "constraints_of",
     "to_numpy", "as_matrix", "as_weights", "positive_float", "nonnegative_float", "nonnegative_int",
     "positive_int", "one_of", "interval", "as_box", "short",
@@ -410,6 +410,46 @@ class AnyOf(Constraint):
                 if all(_fails(o, v) for o in self.options) and not any(v is w for w in out):
                     out.append(v)
         return out
+
+
+@dataclass(frozen=True)
+class Matrix(Constraint):
+    """A finite, non-empty, real 2-D array (numpy, torch, nested list), checked without a copy (`as_matrix`'s messages)."""
+
+    def check(self, value: Any, name: str) -> Any:
+        arr = to_numpy(value, name)
+        if arr.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (rows are points, columns are neurons), got shape {arr.shape}")
+        if arr.size == 0:
+            raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            bad = np.argwhere(~np.isfinite(arr))[0]
+            raise ValueError(f"{name} must be finite, got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+        return value
+
+    def invalid(self) -> list[Any]:
+        return Array(ndim=2).invalid()
+
+
+@dataclass(frozen=True)
+class Weights(Constraint):
+    """Finite, non-negative 1-D quadrature weights, or None (`as_weights`'s messages; the length is the body's check)."""
+
+    def check(self, value: Any, name: str) -> Any:
+        if value is None:
+            return None
+        arr = to_numpy(value, name)
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        out = np.asarray(arr, dtype=np.float64)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(f"{name} must be finite, got {_short(out[~np.isfinite(out)][:3])}")
+        if np.any(out < 0):
+            raise ValueError(f"{name} must be non-negative, got {out[out < 0][:3].tolist()}")
+        return value
+
+    def invalid(self) -> list[Any]:
+        return [v for v in Array(ndim=1, low=0.0).invalid() if v is not None and not (isinstance(v, np.ndarray) and v.size == 0 and v.ndim == 1)]
 
 
 def _fails(c: Constraint, value: Any) -> bool:
