@@ -14,6 +14,10 @@ import torch
 from hypothesis import HealthCheck, settings
 from threadpoolctl import threadpool_limits
 
+# `pytest --rankbounds-plugin my_theorems` without an install (installed, the pytest11 entry point
+# registers the same plugin under this name, so it is not loaded twice).
+pytest_plugins = ("numerics.pytest_plugin",)
+
 torch.set_num_threads(1)
 threadpool_limits(limits=1)
 
