@@ -166,3 +166,11 @@ print(matplotlib.get_backend(), "matplotlib.pyplot" in __import__("sys").modules
 def test_save_figure_rejects_what_is_not_a_figure(tmp_path):
     with pytest.raises(TypeError, match="fig must be a matplotlib.figure.Figure, got str"):
         save_figure("not a figure", tmp_path / "x.png")
+
+
+def test_spike_measurement_has_a_readable_html_repr():
+    from numerics import spikes as S
+
+    m = S.measure(S.draw("relu", n=120, N=120, d=60, seed=0), 0.3, k_top=3)
+    h = m._repr_html_()
+    assert h.startswith("<p><b>SpikeMeasurement</b> α=0.3") and f"{m.count} outlier(s)" in h and h.count("<table") == 2

@@ -126,3 +126,11 @@ def test_only_never_overwrites_a_fuller_report(toy_theorems, tmp_path, monkeypat
     assert main(["report", "--profile", "test", "--out", str(tmp_path), "--quiet", "--only", ok.id]) == 0
     assert {p: p.read_bytes() for p in tmp_path.glob("report*")} == before
     assert (run_folder(tmp_path, [ok.id]) / "report.md").exists()
+
+
+def test_experiment_result_has_a_readable_html_repr():
+    from tests.numerics.report_fns import mostly_holds
+
+    h = mostly_holds("test")._repr_html_()
+    assert "<b>reporttest.toy</b>: 3 checks, 1 violations" in h and "<table" in h
+    assert "0 reproduced, 1 not reproduced, 0 not comparable" in h and "<blockquote>one point violates</blockquote>" in h
