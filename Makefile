@@ -14,7 +14,7 @@ TORCH_PIP_ARGS ?=
 PROFILE ?= quick
 PYTEST_ARGS ?=
 
-.PHONY: test test-slow report bench install clean check-latex
+.PHONY: test test-random test-slow report bench mutants check-latex install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# the same suite with fresh random hypothesis examples (make test uses a fixed seed)
+test-random: $(STAMP)
+	HYPOTHESIS_PROFILE=random $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# apply each listed mutation to a copy of the tree and report which ones the fast tests miss
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants.py
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m "slow" $(PYTEST_ARGS)

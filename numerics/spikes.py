@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from scipy.sparse.linalg import eigsh, svds
+from scipy.sparse.linalg import LinearOperator, eigsh, svds
 from scipy.special import erf
 
 from numerics import _validation as V
@@ -270,6 +270,12 @@ def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool =
     product) and runs ARPACK (`eigsh`) on it, s = √λ(M); ``"svds"`` runs ARPACK on F itself
     (`scipy.sparse.linalg.svds`, two matrix-vector products per step); ``"dense"`` is the full LAPACK
     SVD (reference). Returns s, or (s, U, Vt) with U (n, k) and Vt (k, N) when ``vectors``.
+
+    Repeated singular values: ARPACK is a single-vector Krylov method, and K_j(M, v₀) holds only
+    one direction of each eigenspace (v₀'s projection on it), so it returns one copy of a multiple
+    value and the next distinct value in place of the others. So both ARPACK paths deflate: they
+    rerun ARPACK for the top of M restricted to the complement of the vectors found, and insert
+    every value it finds above the k-th until none is (one extra run when nothing was missed).
     """
     k = V.positive_int(k, "k")
     V.one_of(method, "method", ("auto", "gram", "svds", "dense"))
@@ -283,23 +289,20 @@ def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool =
             U, s, Vt = np.linalg.svd(F, full_matrices=False)
             return s[:k], U[:, :k], Vt[:k]
         return np.linalg.svd(F, compute_uv=False)[:k]
-    v0 = np.random.default_rng(seed).standard_normal(min(n_rows, n_cols))
+    rng = np.random.default_rng(seed)
+    v0 = rng.standard_normal(min(n_rows, n_cols))
     ncv = min(max(2 * k + 1, _SVDS_NCV), min(n_rows, n_cols) - 1)
     if method == "svds":
-        if vectors:
-            U, s, Vt = svds(F, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv)
-            order = np.argsort(s)[::-1]
-            return s[order], U[:, order], Vt[order]
-        return np.sort(svds(F, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv, return_singular_vectors=False))[::-1]
+        U, s, Vt = svds(F, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv)
+        s, U, Vt = _complete_svds(F, s, U, Vt, k, rng)
+        return (s, U, Vt) if vectors else s
     left = n_rows <= n_cols
     M = F @ F.T if left else F.T @ F
-    if not vectors:
-        lam = eigsh(M, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv, return_eigenvectors=False)
-        return np.sqrt(np.clip(np.sort(lam)[::-1], 0.0, None))
     lam, vec = eigsh(M, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv)
-    order = np.argsort(lam)[::-1]
-    s = np.sqrt(np.clip(lam[order], 0.0, None))
-    vec = vec[:, order]
+    lam, vec = _complete_eigsh(M, lam, vec, k, rng)
+    s = np.sqrt(np.clip(lam, 0.0, None))
+    if not vectors:
+        return s
     if left:
         U = vec
         Vt = (F.T @ U / s).T
@@ -307,6 +310,56 @@ def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool =
         Vt = vec.T
         U = F @ vec / s
     return s, U, Vt
+
+
+def _missed(value: float, kept: np.ndarray, k: int) -> bool:
+    """A deflated top above the k-th value kept (by more than ARPACK's tolerance) is a missed copy."""
+    return len(kept) < k or value > np.sort(kept)[::-1][k - 1] * (1 + 10 * _SVDS_TOL)
+
+
+def _complete_eigsh(M: np.ndarray, lam: np.ndarray, vec: np.ndarray, k: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Top k eigenpairs of symmetric M, descending, with the copies of repeated eigenvalues eigsh missed."""
+    dim = M.shape[0]
+    ncv = min(_SVDS_NCV, dim - 1)
+    for _ in range(k if k > 1 else 0):  # the top value alone cannot lose a copy
+        Q = np.linalg.qr(vec)[0]
+
+        def deflated(x, Q=Q):
+            x = x - Q @ (Q.T @ x)
+            y = M @ x
+            return y - Q @ (Q.T @ y)
+
+        op = LinearOperator((dim, dim), matvec=deflated, dtype=np.float64)
+        top, v = eigsh(op, k=1, v0=deflated(rng.standard_normal(dim)), tol=_SVDS_TOL, ncv=ncv)
+        if not _missed(float(top[0]), lam, k):
+            break
+        lam, vec = np.append(lam, top), np.column_stack([vec, v])
+    order = np.argsort(lam)[::-1][:k]
+    return lam[order], vec[:, order]
+
+
+def _complete_svds(F: np.ndarray, s: np.ndarray, U: np.ndarray, Vt: np.ndarray, k: int, rng):
+    """`_complete_eigsh` for svds: deflate the right singular vectors found, F ↦ F(I − VVᵀ)."""
+    n_rows, n_cols = F.shape
+    ncv = min(_SVDS_NCV, min(n_rows, n_cols) - 1)
+    for _ in range(k if k > 1 else 0):
+        Q = np.linalg.qr(Vt.T)[0]
+
+        def right(x, Q=Q):
+            x = x.ravel()
+            return F @ (x - Q @ (Q.T @ x))
+
+        def left(y, Q=Q):
+            z = F.T @ y.ravel()
+            return z - Q @ (Q.T @ z)
+
+        op = LinearOperator((n_rows, n_cols), matvec=right, rmatvec=left, dtype=np.float64)
+        u, top, vt = svds(op, k=1, v0=rng.standard_normal(min(n_rows, n_cols)), tol=_SVDS_TOL, ncv=ncv)
+        if not _missed(float(top[0]), s, k):
+            break
+        s, U, Vt = np.append(s, top), np.column_stack([U, u]), np.vstack([Vt, vt])
+    order = np.argsort(s)[::-1][:k]
+    return s[order], U[:, order], Vt[order]
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
