@@ -134,3 +134,9 @@ def test_experiment_result_has_a_readable_html_repr():
     h = mostly_holds("test")._repr_html_()
     assert "<b>reporttest.toy</b>: 3 checks, 1 violations" in h and "<table" in h
     assert "0 reproduced, 1 not reproduced, 0 not comparable" in h and "<blockquote>one point violates</blockquote>" in h
+
+
+def test_theorem_outcome_has_a_readable_html_repr(numbers_theorem, tmp_path):
+    [o] = run_report("test", tmp_path, only=[numbers_theorem.id], extras=False, log=lambda s: None)
+    h = o._repr_html_()
+    assert h.startswith("<p><b>reporttest.numbers</b>: holds") and "<caption>Ours beside the paper's. 1 reproduced" in h
