@@ -30,12 +30,13 @@ import torch
 from numerics._progress import progress
 from numerics._validation import nonnegative_float, one_of, positive_float, positive_int
 from numerics._threads import limit_threads
-from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features
+from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features, batched_loss_grad
 from numerics.problems import FittingProblem
 from numerics.ranks import gram_eigenvalues
 
 __all__ = [
-    "PEAK_GFLOPS",
+    "BLOWUP_LOSS_FACTOR",
+    "BLOWUP_NORM_FACTOR",
     "ModelSpec",
     "TrainConfig",
     "TrainResult",
@@ -47,8 +48,6 @@ __all__ = [
     "limit_threads",
 ]
 
-# Measured peak of this project's 2-core machine (issue 5): dense matmul GFLOP/s by dtype.
-PEAK_GFLOPS = {"float64": 76.0, "float32": 190.0}
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
@@ -157,12 +156,19 @@ class TrainResult:
     checks: pd.DataFrame
     diverged: dict[tuple[str, int], int | None]
     timing: dict[str, float]
-    model: BatchedMLP
+    models: list[BatchedMLP]
     members: list[tuple[ModelSpec, int]]
     config: TrainConfig
 
+    @property
+    def model(self) -> BatchedMLP:
+        """The batched model, when every member had one shape (one group)."""
+        if len(self.models) != 1:
+            raise ValueError(f"the members trained as {len(self.models)} shape groups; use .models")
+        return self.models[0]
+
     def final(self) -> pd.DataFrame:
-        """The last recorded row of each member."""
+        """The last recorded row of each member (NaN metrics for a diverged member)."""
         return self.trajectory.groupby(["config", "seed"], sort=False).tail(1).reset_index(drop=True)
 
 
@@ -177,60 +183,119 @@ def training_flops_per_step(problem_m: int, in_dim: int, width: int, depth: int)
 
 
 def train(problem: FittingProblem, spec: ModelSpec, config: TrainConfig, seeds: Sequence[int] = (0,), *,
-          quiet: bool = True, desc: str = "") -> TrainResult:
+          quiet: bool = True, desc: str = "", device: Any = "cpu") -> TrainResult:
     """Train ``spec`` once per seed, all seeds as one batched model; see `train_members`."""
-    return train_members(problem, [(spec, s) for s in seeds], config, quiet=quiet, desc=desc)
+    return train_members(problem, [(spec, s) for s in seeds], config, quiet=quiet, desc=desc, device=device)
 
 
 def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, int]], config: TrainConfig, *,
-                  quiet: bool = True, desc: str = "") -> TrainResult:
-    """Train several (spec, seed) networks of one shape together and record their trajectories.
+                  quiet: bool = True, desc: str = "", device: Any = "cpu") -> TrainResult:
+    """Train several (spec, seed) networks and record their trajectories; members of one shape train as one batch.
+
+    Members are grouped by shape (width, depth, activation, residual); each group trains as one
+    `BatchedMLP` whose step is one batched forward, one hand-written backward (`batched_loss_grad`,
+    equal to autograd's gradients bit for bit) and one fused Adam (or SGD) update of the stacked
+    parameters: no per-member Python work inside the step. Member b starts exactly as
+    ``spec.build(problem, seed)`` and follows its own trajectory, bit for bit the one it follows alone.
+
+    Divergence (the rule, checked for every member): member b diverges at the first step t where
+    L_b(t) is not finite or L_b(t) > `BLOWUP_LOSS_FACTOR` · L_b(0) (checked every step), or, at a
+    recorded step, ‖θ_b(t)‖ > `BLOWUP_NORM_FACTOR` · max(‖θ_b(0)‖, 1). It stops there: its gradient
+    is masked (the other members stay bit-unchanged), it writes no further rows, every row it wrote
+    gets ``diverged=True`` and one last row at step t holds NaN metrics, so its final metrics are
+    NaN in every table built from the trajectory.
 
     Args:
         problem: the fitting problem (nodes, weights, target).
-        members: ``[(ModelSpec, seed), …]``; every spec must share width, depth, activation and
-            residual (the initialisation may differ). Member b starts exactly as
-            ``spec.build(problem, seed)``.
+        members: ``[(ModelSpec, seed), …]``, distinct pairs.
         config: `TrainConfig`.
         quiet: no progress bar.
+        device: where training runs (``"cpu"``, ``"cuda"``, a ``torch.device``); records are
+            computed on the CPU in float64 either way.
     """
     if not isinstance(problem, FittingProblem):
         raise TypeError(f"problem must be a FittingProblem, got {type(problem).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    with limit_threads(config.threads):
-        return _train_members(problem, list(members), config, quiet=quiet, desc=desc)
-
-
-def _train_members(problem: FittingProblem, members: list, config: TrainConfig, *, quiet: bool,
-                   desc: str) -> TrainResult:
+    members = list(members)
     if not members:
         raise ValueError("members must hold at least one (spec, seed) pair, got []")
     for i, item in enumerate(members):
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], ModelSpec)):
             raise TypeError(f"members[{i}] must be a (ModelSpec, seed) pair, got {item!r}")
-    shapes = {spec.shape for spec, _ in members}
-    if len(shapes) != 1:
-        raise ValueError(f"members must share one shape (width, depth, activation, residual), got {sorted(shapes)}")
     keys = [(spec.label, int(seed)) for spec, seed in members]
     if len(set(keys)) != len(keys):
         raise ValueError(f"members must be distinct (config, seed) pairs, got duplicates in {keys}")
+    dev = _device(device)
+    groups: dict[tuple, list] = {}
+    for item in members:
+        groups.setdefault(item[0].shape, []).append(item)
+    with limit_threads(config.threads):
+        results = [_train_group(problem, group, config, dev, quiet=quiet, desc=desc) for group in groups.values()]
+    return _merge(results, members, config)
 
+
+def _device(device: Any) -> torch.device:
+    try:
+        dev = torch.device(device)
+    except (TypeError, RuntimeError) as exc:
+        raise ValueError(f"device must name a torch device ('cpu', 'cuda', 'cuda:0'), got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but CUDA is not available here")
+    return dev
+
+
+# The blow-up rule of `train_members`: a member whose loss grows 10⁴-fold over its start, or whose
+# parameter norm grows 10³-fold, has left the regime any bound or rank statement is about.
+BLOWUP_LOSS_FACTOR = 1e4
+BLOWUP_NORM_FACTOR = 1e3
+
+
+def _member_norms(model: BatchedMLP) -> torch.Tensor:
+    """‖θ_b‖ for every member b, ``(B,)`` float64."""
+    with torch.no_grad():
+        sq = sum(p.detach().to(torch.float64).reshape(p.shape[0], -1).pow(2).sum(dim=1) for p in model.parameters())
+    return sq.sqrt()
+
+
+def _cpu_view(model: BatchedMLP) -> BatchedMLP:
+    """The model itself on the CPU, else a CPU copy of its parameters (what the recorder reads)."""
+    if model.beta.device.type == "cpu":
+        return model
+    return BatchedMLP([p.detach().cpu() for p in model.weights], [p.detach().cpu() for p in model.biases],
+                      model.beta.detach().cpu(), activation=model.activation, residual=model.residual)
+
+
+def _train_group(problem: FittingProblem, members: list, config: TrainConfig, device: torch.device, *,
+                 quiet: bool, desc: str) -> dict[str, Any]:
     dtype = config.torch_dtype
-    model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members])
-    x, w, target = problem.tensors(dtype)
+    model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members]).to(device)
+    x, w, target = (t.to(device) for t in problem.tensors(dtype))
     x64, _, _ = problem.tensors(torch.float64)
     recorder = _Recorder(problem, members, config, x64)
-
+    weights, biases, beta = list(model.weights), list(model.biases), model.beta
+    params = [*weights, *biases, beta]
     if config.optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # one kernel per step: less overhead
+        opt = torch.optim.Adam(params, lr=config.lr, fused=True)  # one kernel per step over all stacked tensors
     else:
-        opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+        opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, foreach=True)
     sched = _scheduler(opt, config)
 
     B = len(members)
-    alive = torch.ones(B, dtype=torch.bool)
+    keys = [(spec.label, int(seed)) for spec, seed in members]
+    alive = torch.ones(B, dtype=torch.bool, device=device)
+    scale = None  # per-member gradient factor: None while every member is alive, else alive as 0/1
+    norm0 = _member_norms(model).clamp(min=1.0)
+    loss0 = None
     diverged: dict[tuple[str, int], int | None] = {k: None for k in keys}
+
+    def stop(bad: torch.Tensor, step: int) -> None:
+        nonlocal scale
+        for b in torch.nonzero(bad).flatten().tolist():
+            diverged[keys[b]] = step
+        alive.logical_and_(~bad)
+        scale = alive.to(dtype)
+
     record_at = set(config.record_steps())
     t_start = time.perf_counter()
     t_record = 0.0
@@ -238,33 +303,39 @@ def _train_members(problem: FittingProblem, members: list, config: TrainConfig, 
     for step in progress(range(config.steps + 1), total=config.steps + 1, desc=desc or "train", quiet=quiet):
         if step in record_at:
             t0 = time.perf_counter()
-            finite = recorder.record(step, model, alive)
-            for b in np.flatnonzero(alive.numpy() & ~finite):
-                diverged[keys[b]] = step
-                alive[b] = False
+            exploded = alive & (_member_norms(model).to(device) > BLOWUP_NORM_FACTOR * norm0.to(device))
+            if bool(exploded.any()):
+                stop(exploded, step)
+            alive_cpu = alive.cpu()
+            finite = recorder.record(step, _cpu_view(model), alive_cpu)
+            bad = alive_cpu & ~torch.from_numpy(finite)
+            if bool(bad.any()):
+                stop(bad.to(device), step)
             t_record += time.perf_counter() - t0
         if step == config.steps or not bool(alive.any()):
             break
-        opt.zero_grad(set_to_none=True)
-        u = model(x)[..., 0]
-        losses = ((u - target) ** 2 * w).sum(dim=1)
-        finite = torch.isfinite(losses.detach())
-        newly = alive & ~finite
-        for b in torch.nonzero(newly).flatten().tolist():
-            diverged[keys[b]] = step
-        alive &= finite
-        all_alive = bool(alive.all())
-        if not bool(alive.any()):
-            break
-        (losses.sum() if all_alive else torch.where(alive, losses, 0.0).sum()).backward()
+        with torch.no_grad():
+            losses, g_w, g_b, g_beta = batched_loss_grad(weights, biases, beta, x, target, w, model.activation,
+                                                         model.residual, scale)
+            if loss0 is None:
+                loss0 = losses.clone()
+            bad = alive & ~(losses <= BLOWUP_LOSS_FACTOR * loss0)  # NaN compares False: caught too
+            if bool(bad.any()):
+                stop(bad, step)
+                if not bool(alive.any()):
+                    break
+                losses, g_w, g_b, g_beta = batched_loss_grad(weights, biases, beta, x, target, w, model.activation,
+                                                             model.residual, scale)
+        for p, g in zip(params, [*g_w, *g_b, g_beta]):
+            p.grad = g if g.is_contiguous() else g.contiguous()
         opt.step()
         if sched is not None:
             sched.step()
         steps_done += 1
     total = time.perf_counter() - t_start
     train_s = max(total - t_record, 1e-12)
-    gflop = training_flops_per_step(problem.m, problem.dim, members[0][0].width, members[0][0].depth) * B * steps_done / 1e9
-    gflops = gflop / train_s
+    spec = members[0][0]
+    gflop = training_flops_per_step(problem.m, problem.dim, spec.width, spec.depth) * B * steps_done / 1e9
     timing = {
         "seconds_total": total,
         "seconds_train": train_s,
@@ -272,12 +343,49 @@ def _train_members(problem: FittingProblem, members: list, config: TrainConfig, 
         "steps": float(steps_done),
         "members": float(B),
         "gflop": gflop,
-        "gflops": gflops,
-        "peak_gflops": PEAK_GFLOPS[config.dtype],
-        "peak_fraction": gflops / PEAK_GFLOPS[config.dtype],
+        "gflops": gflop / train_s,
         "threads": float(torch.get_num_threads()),
+        "device": str(device),
     }
-    return TrainResult(recorder.frame(), recorder.checks_frame(), diverged, timing, model, members, config)
+    return {"trajectory": recorder.frame(), "checks": recorder.checks_frame(), "diverged": diverged,
+            "timing": timing, "model": model}
+
+
+def _mark_diverged(frame: pd.DataFrame, diverged: dict[tuple[str, int], int | None]) -> pd.DataFrame:
+    """Add ``diverged`` (True on every row of a member that diverged) and, per diverged member, a last
+    row at its divergence step whose metrics are NaN."""
+    frame = frame.copy()
+    gone = {k: v for k, v in diverged.items() if v is not None}
+    if frame.empty:
+        frame["diverged"] = pd.Series(dtype=bool)
+    else:
+        frame["diverged"] = [(c, int(s)) in gone for c, s in zip(frame["config"], frame["seed"])]
+    if not gone or "step" not in frame.columns:
+        return frame
+    at = pd.Series([gone.get((c, int(s)), np.inf) for c, s in zip(frame["config"], frame["seed"])], index=frame.index)
+    frame = frame[frame["step"] < at]  # a row at or after the blow-up step is no measurement
+    tail = pd.DataFrame([{"config": c, "seed": s, "step": int(at), "diverged": True} for (c, s), at in gone.items()])
+    return pd.concat([frame, tail], ignore_index=True)
+
+
+def _merge(results: list[dict[str, Any]], members: list, config: TrainConfig) -> TrainResult:
+    diverged: dict[tuple[str, int], int | None] = {}
+    for r in results:
+        diverged.update(r["diverged"])
+    frames = [r["trajectory"] for r in results if not r["trajectory"].empty]
+    traj = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["config", "seed", "step"])
+    checks = pd.concat([r["checks"] for r in results], ignore_index=True)
+    gone = {k for k, v in diverged.items() if v is not None}
+    checks["diverged"] = [(c, int(s)) in gone for c, s in zip(checks["config"], checks["seed"])]
+    timing = dict(results[0]["timing"])
+    if len(results) > 1:
+        for key in ("seconds_total", "seconds_train", "seconds_record", "gflop", "members"):
+            timing[key] = float(sum(r["timing"][key] for r in results))
+        timing["steps"] = float(max(r["timing"]["steps"] for r in results))
+        timing["gflops"] = timing["gflop"] / max(timing["seconds_train"], 1e-12)
+    timing["groups"] = float(len(results))
+    return TrainResult(_mark_diverged(traj, diverged), checks, diverged, timing, [r["model"] for r in results],
+                       members, config)
 
 
 def _scheduler(opt: torch.optim.Optimizer, config: TrainConfig):
