@@ -276,10 +276,12 @@ def _train_group(problem: FittingProblem, members: list, config: TrainConfig, de
     weights, biases, beta = list(model.weights), list(model.biases), model.beta
     params = [*weights, *biases, beta]
     if config.optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=config.lr, fused=True)  # one kernel per step over all stacked tensors
+        opt = torch.optim.Adam(params, lr=config.lr, fused=True)
+        update = _FusedAdam(opt)
     else:
         opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, foreach=True)
-    sched = _scheduler(opt, config)
+        update = opt.step
+    lrs = _learning_rates(config)
 
     B = len(members)
     keys = [(spec.label, int(seed)) for spec, seed in members]
@@ -328,9 +330,9 @@ def _train_group(problem: FittingProblem, members: list, config: TrainConfig, de
                                                              model.residual, scale)
         for p, g in zip(params, [*g_w, *g_b, g_beta]):
             p.grad = g if g.is_contiguous() else g.contiguous()
-        opt.step()
-        if sched is not None:
-            sched.step()
+        update()
+        if lrs is not None:
+            opt.param_groups[0]["lr"] = lrs[step + 1]
         steps_done += 1
     total = time.perf_counter() - t_start
     train_s = max(total - t_record, 1e-12)
@@ -388,13 +390,51 @@ def _merge(results: list[dict[str, Any]], members: list, config: TrainConfig) ->
                        members, config)
 
 
-def _scheduler(opt: torch.optim.Optimizer, config: TrainConfig):
+class _FusedAdam:
+    """``opt.step()`` of a ``torch.optim.Adam(fused=True)`` without its per-step Python bookkeeping.
+
+    The same kernel (``torch._fused_adam_``) on the same state (m, v zero-initialised, a float32 step
+    count shared by all tensors, the group's current lr): the parameters
+    equal ``opt.step()``'s bit for bit (`test_batched_trainer_reproduces_the_autograd_loop`).
+    """
+
+    def __init__(self, opt: torch.optim.Adam):
+        group = opt.param_groups[0]
+        if len(opt.param_groups) != 1 or group["amsgrad"] or group["weight_decay"] or group["maximize"]:
+            raise ValueError("_FusedAdam supports one param group of plain Adam")
+        self.group = group
+        self.params = list(group["params"])
+        self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.step = torch.zeros((), dtype=torch.float32, device=self.params[0].device)
+        self.steps = [self.step] * len(self.params)
+
+    def __call__(self) -> None:
+        g = self.group
+        self.step.add_(1)
+        torch._fused_adam_(self.params, [p.grad for p in self.params], self.exp_avg, self.exp_avg_sq, [], self.steps,
+                           amsgrad=False, lr=g["lr"], beta1=g["betas"][0], beta2=g["betas"][1], weight_decay=0.0,
+                           eps=g["eps"], maximize=False, grad_scale=None, found_inf=None)
+
+
+def _learning_rates(config: TrainConfig) -> list[float] | None:
+    """The lr before each step 0..steps under ``config.schedule``, from torch's own scheduler (``None``: constant).
+
+    Run once on a stand-in optimiser, so the values are exactly the ones the scheduler would set.
+    """
     if config.schedule is None:
         return None
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=config.lr)
     if config.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
-    gamma = config.lr_final ** (1.0 / config.steps)
-    return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
+    else:
+        sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=config.lr_final ** (1.0 / config.steps))
+    lrs = [opt.param_groups[0]["lr"]]
+    for _ in range(config.steps):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    return lrs
 
 
 class _Recorder:

@@ -265,15 +265,18 @@ def test_batched_trainer_reproduces_the_autograd_loop(problem, dtype):
     steps, lr = 50, 1e-2
     spec = ModelSpec(width=12, depth=2, init="paper")
     seeds = (3, 4, 5, 6)
-    cfg = TrainConfig(steps=steps, record_every=steps, lr=lr, check_bounds=False, dtype=dtype)
-    x, w, target = problem.tensors(cfg.torch_dtype)
-    for chosen in (seeds[:1], seeds):
+    for chosen, schedule in ((seeds[:1], None), (seeds, None), (seeds[1:3], "cosine")):
+        cfg = TrainConfig(steps=steps, record_every=steps, lr=lr, check_bounds=False, dtype=dtype, schedule=schedule)
+        x, w, target = problem.tensors(cfg.torch_dtype)
         res = train(problem, spec, cfg, seeds=chosen)
         ref = BatchedMLP.from_modules([spec.build(problem, s, dtype=cfg.torch_dtype) for s in chosen])
         opt = torch.optim.Adam(ref.parameters(), lr=lr, fused=True)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if schedule else None
         for _ in range(steps):
             _autograd_grads(ref, x, target, w)
             opt.step()
+            if sched is not None:
+                sched.step()
         for got, want in zip(res.model.parameters(), ref.parameters()):
             assert torch.equal(got.detach(), want.detach())
 
