@@ -171,23 +171,26 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
 def checks_from_trajectory(traj: pd.DataFrame) -> pd.DataFrame:
     """Long-form checks (one row per configuration, seed, step and bound) from the trajectory's bound columns."""
     frames = []
+    if "loss" in traj.columns:
+        traj = traj[traj["loss"].notna()]  # a diverged member's NaN marker row holds no check
+    diverged = traj["diverged"].astype(bool) if "diverged" in traj.columns else pd.Series(False, index=traj.index)
     for name in BOUND_NAMES:
         if name not in traj.columns:
             continue
         frames.append(pd.DataFrame({
             "config": traj["config"], "seed": traj["seed"], "step": traj["step"], "bound": name,
             "lhs": traj[f"{name}_lhs"], "rhs": traj[name], "slack": traj[f"{name}_slack"],
-            "holds": traj[f"{name}_holds"].astype(bool),
+            "holds": traj[f"{name}_holds"].astype(bool), "diverged": diverged,
         }))
     if not frames:
-        return pd.DataFrame(columns=["config", "seed", "step", "bound", "lhs", "rhs", "slack", "holds"])
+        return pd.DataFrame(columns=["config", "seed", "step", "bound", "lhs", "rhs", "slack", "holds", "diverged"])
     return pd.concat(frames, ignore_index=True)
 
 
 def _layer_columns(traj: pd.DataFrame, eps: float) -> list[tuple[int, str]]:
     out = []
     k = 1
-    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().all():
+    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().any():
         out.append((k, rank_column(k, eps)))
         k += 1
     return out
@@ -198,13 +201,18 @@ def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6) -> pd.DataFrame:
     rank–log-loss correlations, and per bound the minimum slack and the violations."""
     rows = []
     for (config, seed), g in traj.groupby(["config", "seed"], sort=False):
-        g = g.sort_values("step")
+        g = g.sort_values("step", kind="stable")
         last = g.iloc[-1]
-        stats = analyse_trajectory(g)
         row: dict[str, Any] = {"config": config, "seed": int(seed)}
         for col in ("depth", "width", "activation", "init"):
             if col in g.columns:
-                row[col] = last[col]
+                row[col] = g[col].dropna().iloc[-1] if g[col].notna().any() else None
+        if "diverged" in g.columns and g["diverged"].astype(bool).any():
+            # a diverged member's final metrics are NaN: nothing after the blow-up is a measurement
+            rows.append({**row, "steps": int(last["step"]), "final_loss": math.nan, "final_mse": math.nan,
+                         "final_eps_rank": math.nan, "diverged": True, "diverged_at": int(last["step"])})
+            continue
+        stats = analyse_trajectory(g)
         row.update({
             "steps": int(last["step"]),
             "final_loss": float(last["loss"]),
@@ -228,8 +236,8 @@ def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6) -> pd.DataFrame:
             if name in g.columns:
                 row[f"min_slack_{name}"] = float(g[f"{name}_slack"].min())
                 row[f"violations_{name}"] = int((~g[f"{name}_holds"].astype(bool)).sum())
-        diverged = last.get("diverged_at") if "diverged_at" in g.columns else None
-        row["diverged_at"] = None if diverged is None or (isinstance(diverged, float) and math.isnan(diverged)) else int(diverged)
+        row["diverged"] = False
+        row["diverged_at"] = None
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -238,7 +246,9 @@ def steps_table(traj: pd.DataFrame) -> pd.DataFrame:
     """Every detected staircase step of every run (`segment_staircase` with its defaults)."""
     frames = []
     for (config, seed), g in traj.groupby(["config", "seed"], sort=False):
-        g = g.sort_values("step")
+        g = g[g["loss"].notna()].sort_values("step")  # without a diverged member's NaN marker row
+        if g.empty:
+            continue
         s = segment_staircase(g["step"], g["eps_rank"], g["loss"])
         st = s.steps.copy()
         st.insert(0, "config", config)
@@ -259,16 +269,26 @@ def comparison_table(summary: pd.DataFrame, grid: StaircaseGrid) -> pd.DataFrame
         sel = summary[(summary["depth"] == depth) & (summary["width"] == width)] if "depth" in summary else summary.iloc[:0]
         if sel.empty:
             continue
+        tag = f"Fig. 2{paper['panel']} L={depth}, n={width}"
+        gone = sel["diverged"].astype(bool) if "diverged" in sel else pd.Series(False, index=sel.index)
+        if gone.all():  # a diverged run gives no number to compare
+            for what, value in (("final eps-rank (eps=1e-6)", paper["rank"]), ("final loss (MSE)", paper["loss"])):
+                rows.append(comparison_row(f"{tag}: {what}", "not given" if value is None else value,
+                                           f"diverged ({len(sel)} of {len(sel)} seeds)", settings, reproduced=False))
+            continue
+        if gone.any():
+            settings_g = f"{settings}; median of {int((~gone).sum())} seeds, {int(gone.sum())} diverged and excluded"
+        sel = sel[~gone]
         rank = float(sel["final_eps_rank"].median())
         mse = float(sel["final_mse"].median())
-        tag = f"Fig. 2{paper['panel']} L={depth}, n={width}"
-        rows.append(comparison_row(f"{tag}: final eps-rank (eps=1e-6)", paper["rank"], rank, settings,
+        panel_settings = settings_g if gone.any() else settings
+        rows.append(comparison_row(f"{tag}: final eps-rank (eps=1e-6)", paper["rank"], rank, panel_settings,
                                    reproduced=rank >= 0.9 * paper["rank"]))
         if paper["loss"] is None:
-            rows.append(comparison_row(f"{tag}: final loss (MSE)", "not given", mse, settings, reproduced=None))
+            rows.append(comparison_row(f"{tag}: final loss (MSE)", "not given", mse, panel_settings, reproduced=None))
         else:
             ratio = mse / paper["loss"]
-            rows.append(comparison_row(f"{tag}: final loss (MSE)", paper["loss"], mse, settings,
+            rows.append(comparison_row(f"{tag}: final loss (MSE)", paper["loss"], mse, panel_settings,
                                        reproduced=bool(0.1 <= ratio <= 10.0)))
     return pd.DataFrame(rows, columns=["quantity", "paper", "ours", "ratio", "settings", "reproduced"])
 
@@ -407,11 +427,12 @@ def _notes(summary: pd.DataFrame, timing: pd.DataFrame, info: dict, grid: Stairc
         if len(t):
             notes.append(
                 "training throughput: " + ", ".join(
-                    f"{r.config}: {r.gflops:.2f} GFLOP/s = {100 * r.peak_fraction:.1f}% of peak" for r in t.itertuples())
-                + " (matmul FLOPs, 3x forward; peak 76 GFLOP/s float64 on 2 cores)."
+                    f"{r.config}: {r.gflops:.2f} GFLOP/s" for r in t.itertuples())
+                + " (matmul FLOPs, 3x forward; `make bench` measures this machine's matmul peak)."
             )
     if info["diverged"]:
-        notes.append(f"diverged runs (excluded from the rows after divergence): {info['diverged']}.")
+        notes.append(f"diverged runs (NaN final metrics, excluded from the comparison; rule in numerics.training."
+                     f"train_members): {info['diverged']}.")
     return notes
 
 

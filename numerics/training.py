@@ -12,8 +12,8 @@ Every ``record_every`` steps (and at the last step) each member gets one row:
 for every hidden layer k and every ε, ``beta_norm2`` = ‖β‖², and, when bounds are checked, for
 each staircase `Bound` its value (column = bound name), ``<name>_slack``, ``<name>_holds`` and the
 overall ``holds``. The recorded quantities are recomputed in float64 from float64 features, even
-when training runs in float32. A non-finite loss stops that member: it is marked diverged and
-writes no further rows.
+when training runs in float32. A member that diverges (non-finite loss, or a blow-up by the rule in
+`train_members`) stops: its rows carry ``diverged=True`` and its last row holds NaN metrics.
 """
 
 from __future__ import annotations
@@ -199,7 +199,9 @@ def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, in
     ``spec.build(problem, seed)`` and follows its own trajectory, bit for bit the one it follows alone.
 
     Divergence (the rule, checked for every member): member b diverges at the first step t where
-    L_b(t) is not finite or L_b(t) > `BLOWUP_LOSS_FACTOR` · L_b(0) (checked every step), or, at a
+    L_b(t) is not finite or L_b(t) > `BLOWUP_LOSS_FACTOR` · max(L_b(0), ‖u*‖²) (checked every step;
+    ‖u*‖² is the loss of the zero function, so a run that starts near the target is not flagged for a
+    small bump), or, at a
     recorded step, ‖θ_b(t)‖ > `BLOWUP_NORM_FACTOR` · max(‖θ_b(0)‖, 1). It stops there: its gradient
     is masked (the other members stay bit-unchanged), it writes no further rows, every row it wrote
     gets ``diverged=True`` and one last row at step t holds NaN metrics, so its final metrics are
@@ -245,8 +247,8 @@ def _device(device: Any) -> torch.device:
     return dev
 
 
-# The blow-up rule of `train_members`: a member whose loss grows 10⁴-fold over its start, or whose
-# parameter norm grows 10³-fold, has left the regime any bound or rank statement is about.
+# The blow-up rule of `train_members`: a member whose loss grows 10⁴-fold over max(its start, ‖u*‖²), or
+# whose parameter norm grows 10³-fold, has left the regime any bound or rank statement is about.
 BLOWUP_LOSS_FACTOR = 1e4
 BLOWUP_NORM_FACTOR = 1e3
 
@@ -319,8 +321,8 @@ def _train_group(problem: FittingProblem, members: list, config: TrainConfig, de
         with torch.no_grad():
             losses, g_w, g_b, g_beta = batched_loss_grad(weights, biases, beta, x, target, w, model.activation,
                                                          model.residual, scale)
-            if loss0 is None:
-                loss0 = losses.clone()
+            if loss0 is None:  # the scale a loss is compared with: max(L_b(0), ‖u*‖²), the zero function's loss
+                loss0 = losses.clamp(min=float(np.sum(recorder.w * recorder.target ** 2)))
             bad = alive & ~(losses <= BLOWUP_LOSS_FACTOR * loss0)  # NaN compares False: caught too
             if bool(bad.any()):
                 stop(bad, step)

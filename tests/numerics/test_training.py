@@ -435,3 +435,34 @@ def test_staircase_paper_scale(problem, init):
     assert (stats["end"] >= 30).all(), stats
     assert stats["spearman"].median() <= -0.8, stats
     assert (stats["spearman"] <= -0.6).all(), stats
+
+
+def test_sgd_lr_10_reaches_no_comparison_number(problem):
+    """Issue 17: every member diverges under SGD at lr 10; the summary holds NaN and the comparison no number."""
+    from numerics.staircase_experiment import (StaircaseGrid, checks_from_trajectory, comparison_table, run_grid,
+                                               steps_table, summary_table)
+
+    cfg = TrainConfig(steps=200, record_every=10, lr=10.0, optimizer="sgd")
+    grid = StaircaseGrid((ModelSpec(width=25, depth=2, init="paper"),), cfg, seeds=(0, 1))
+    traj, info = run_grid(grid, quiet=True, problem=problem)
+    assert len(info["diverged"]) == 2 and traj["diverged"].all()
+    summary = summary_table(traj)
+    assert summary["diverged"].all() and summary["final_mse"].isna().all() and summary["final_eps_rank"].isna().all()
+    comp = comparison_table(summary, grid)
+    assert len(comp) == 2 and (comp["reproduced"] == "no").all()
+    assert all(isinstance(v, str) and v.startswith("diverged") for v in comp["ours"]), comp
+    assert comp["ratio"].isna().all()
+    checks = checks_from_trajectory(traj)
+    assert checks["diverged"].all() and checks["lhs"].notna().all()
+    assert steps_table(traj).empty or set(steps_table(traj)["seed"]) <= {0, 1}
+
+
+def test_comparison_uses_only_the_members_that_did_not_diverge(problem):
+    from numerics.staircase_experiment import StaircaseGrid, comparison_table
+
+    grid = StaircaseGrid((ModelSpec(width=25, depth=2),), TrainConfig(steps=1), seeds=(0, 1, 2))
+    summary = pd.DataFrame({"depth": [2, 2, 2], "width": [25, 25, 25], "final_eps_rank": [20.0, 24.0, math.nan],
+                            "final_mse": [1e-2, 3e-2, math.nan], "diverged": [False, False, True]})
+    comp = comparison_table(summary, grid)
+    assert comp["ours"].tolist() == [22.0, 2e-2]
+    assert all("2 seeds, 1 diverged and excluded" in s for s in comp["settings"])
