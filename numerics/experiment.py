@@ -58,7 +58,8 @@ class ExperimentResult:
         checks: one row per (point, bound) with columns ``bound, lhs, rhs, slack, holds`` plus
             columns that identify the point (``config``, ``seed``, ``step``...). ``slack >= 0`` holds.
         comparison: our numbers beside the paper's, columns ``quantity, paper, ours, ratio,
-            settings, reproduced`` (see `comparison_row`); ``None`` when the paper reports none.
+            settings, reproduced`` and, where stated, ``criterion`` (see `comparison_row`); ``None``
+            when the paper reports none.
         tables: further named tables (summaries, trajectories).
         figures: PNG paths written under ``out_dir``.
         config: the settings that ran.
@@ -127,14 +128,19 @@ def comparison_row(
     *,
     reproduced: bool | None = None,
     ratio: float | None = None,
+    criterion: str | None = None,
 ) -> dict[str, Any]:
     """One row of a paper-vs-ours table. ``ratio`` defaults to ours/paper when both are numbers.
 
     ``reproduced`` must be set by the caller from a stated criterion (order of magnitude, ordering...);
-    ``None`` means the paper gives no number to compare with.
+    ``None`` means the paper gives no number to compare with. ``criterion`` states that rule in words
+    ("ours ≥ 0.9 × paper", "within a factor 10"): the report puts it in the table's caption, and a
+    comparison without one says so there.
     """
     if ratio is None and _is_number(paper) and _is_number(ours) and float(paper) != 0:
         ratio = float(ours) / float(paper)
+    if criterion is not None and (not isinstance(criterion, str) or not criterion.strip()):
+        raise ValueError(f"criterion must be a non-empty sentence, got {criterion!r}")
     return {
         "quantity": quantity,
         "paper": paper,
@@ -142,6 +148,7 @@ def comparison_row(
         "ratio": ratio,
         "settings": settings,
         "reproduced": {True: "yes", False: "no", None: "n/a"}[reproduced],
+        "criterion": criterion if criterion is not None else "",
     }
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "trapezoid",
     "paper_trapezoid",
     "tensor_grid",
+    "paper_tensor_grid",
     "monte_carlo",
     "check_convention",
 ]
@@ -162,6 +163,19 @@ def check_convention(convention: str) -> str:
     return one_of(convention, "convention", CONVENTIONS)
 
 
+def _side_counts(sides: list, m: int | Sequence[int]) -> list[int]:
+    ms = [m] * len(sides) if isinstance(m, (numbers.Integral, np.integer)) and not isinstance(m, bool) else list(m)
+    if len(ms) != len(sides):
+        raise ValueError(f"m must give one count per side ({len(sides)}), got {m!r}")
+    return [positive_int(k, "m") for k in ms]
+
+
+def _product(rules: list[tuple[np.ndarray, np.ndarray]]) -> Quadrature:
+    pts = np.array(list(itertools.product(*[r[0] for r in rules])), dtype=np.float64)
+    w = np.prod(np.array(list(itertools.product(*[r[1] for r in rules])), dtype=np.float64), axis=1)
+    return Quadrature(pts, w)
+
+
 def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") -> Quadrature:
     """Tensor product of 1-D rules on the box Π_i [a_i, b_i]: weights multiply, Σ w = Π (b_i − a_i).
 
@@ -172,13 +186,24 @@ def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") 
     """
     sides = as_box(box)
     one_of(rule, "rule", ("gauss_legendre", "trapezoid"))
-    ms = [m] * len(sides) if isinstance(m, (numbers.Integral, np.integer)) and not isinstance(m, bool) else list(m)
-    if len(ms) != len(sides):
-        raise ValueError(f"m must give one count per side ({len(sides)}), got {m!r}")
-    rules = [_rule_1d(a, b, positive_int(k, "m"), rule) for (a, b), k in zip(sides, ms)]
-    pts = np.array(list(itertools.product(*[r[0] for r in rules])), dtype=np.float64)
-    w = np.prod(np.array(list(itertools.product(*[r[1] for r in rules])), dtype=np.float64), axis=1)
-    return Quadrature(pts, w)
+    return _product([_rule_1d(a, b, k, rule) for (a, b), k in zip(sides, _side_counts(sides, m))])
+
+
+def paper_tensor_grid(box: Box, m: int | Sequence[int]) -> Quadrature:
+    """Tensor product of `paper_trapezoid`'s unit weights on a uniform grid: w = Π_i w_i, w_i ∈ {1/2, 1}.
+
+    The d-dimensional reading of arXiv 2412.05144 eq. (4.1) as printed (corners 1/2^d, interior 1).
+    With h_i = (b_i − a_i)/(m_i − 1) these are the trapezoid weights divided by Π h_i, so
+    M_paper = M_trapezoid / Π h_i and r_ε(M_paper) = r_{ε·Π h_i}(M_trapezoid) on the same grid.
+    Not an integration rule (Σ w = Π (m_i − 1)); for the ``"paper"`` convention only.
+
+    Args:
+        box: ``[(a_1, b_1), ..., (a_d, b_d)]``.
+        m: points per side (≥ 2), one int for all sides or one per side.
+    """
+    sides = as_box(box)
+    sides_1d = [paper_trapezoid(a, b, k) for (a, b), k in zip(sides, _side_counts(sides, m))]
+    return _product([(q.points[:, 0], q.weights) for q in sides_1d])
 
 
 def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
@@ -209,6 +234,6 @@ def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
 
 
 # The constructors are also reachable as ``Quadrature.gauss_legendre(...)`` and so on.
-for _ctor in (gauss_legendre, trapezoid, paper_trapezoid, tensor_grid, monte_carlo):
+for _ctor in (gauss_legendre, trapezoid, paper_trapezoid, tensor_grid, paper_tensor_grid, monte_carlo):
     setattr(Quadrature, _ctor.__name__, staticmethod(_ctor))
 del _ctor

@@ -14,6 +14,16 @@ each staircase `Bound` its value (column = bound name), ``<name>_slack``, ``<nam
 overall ``holds``. The recorded quantities are recomputed in float64 from float64 features, even
 when training runs in float32. A member that diverges (non-finite loss, or a blow-up by the rule in
 `train_members`) stops: its rows carry ``diverged=True`` and its last row holds NaN metrics.
+
+Measurement conventions (``TrainConfig.conventions``; `numerics.problems.measurement`). The
+columns above are the ``"integral"`` measurement: the problem's own quadrature, count λ > ε. The
+``"paper"`` measurement (arXiv 2412.05144 eq. 4.1 as printed) evaluates the same network on a
+uniform grid of ``paper_m`` points with unit trapezoid weights and counts |λ| > ε; its columns are
+the same names with the suffix ``@paper`` (`column`): ``loss@paper`` = Σ w (u − u*)² in that inner
+product, ``eps_rank@paper``, ``eps_rank_l{k}_e{ε}@paper``, ``p@paper``, ``thm3_3_tight@paper``,
+``thm3_3_tight_slack@paper``, ``holds@paper``, … M, the loss and the distances of a convention
+share one inner product, so its Thm 3.3 checks are exact linear algebra. The long-form checks
+carry a ``convention`` column.
 """
 
 from __future__ import annotations
@@ -31,7 +41,8 @@ from numerics._progress import progress
 from numerics._validation import nonnegative_float, one_of, positive_float, positive_int
 from numerics._threads import limit_threads
 from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features, batched_loss_grad
-from numerics.problems import FittingProblem
+from numerics.problems import DEFAULT_PAPER_M, FittingProblem, Measurement, measurement
+from numerics.quadrature import check_convention
 from numerics.ranks import gram_eigenvalues
 
 __all__ = [
@@ -43,6 +54,7 @@ __all__ = [
     "train",
     "train_members",
     "rank_column",
+    "column",
     "training_flops_per_step",
     "config_dict",
     "limit_threads",
@@ -51,9 +63,14 @@ __all__ = [
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
-def rank_column(layer: int, eps: float) -> str:
-    """Trajectory column of the ε-rank of hidden layer ``layer`` (1-based) at ``eps``: ``eps_rank_l2_e1e-06``."""
-    return f"eps_rank_l{layer}_e{eps:g}"
+def column(name: str, convention: str = "integral") -> str:
+    """Trajectory column of quantity ``name`` under ``convention``: ``name`` for "integral", ``name@paper`` for "paper"."""
+    return name if check_convention(convention) == "integral" else f"{name}@{convention}"
+
+
+def rank_column(layer: int, eps: float, convention: str = "integral") -> str:
+    """Trajectory column of the ε-rank of hidden layer ``layer`` (1-based) at ``eps``: ``eps_rank_l2_e1e-06`` (``…@paper``)."""
+    return column(f"eps_rank_l{layer}_e{eps:g}", convention)
 
 
 @dataclass(frozen=True)
@@ -101,6 +118,10 @@ class TrainConfig:
         eps: the ε values of the per-layer rank columns.
         rank_eps: ε of the headline ``eps_rank`` column and of the bounds (the paper's 1e-6).
         check_bounds: evaluate every staircase Bound at each recorded step.
+        conventions: the measurement conventions recorded from the same network at each recorded
+            step, ``"integral"`` and/or ``"paper"`` (module docstring); the training loss is the
+            problem's own either way.
+        paper_m: points of the uniform grid of the ``"paper"`` convention (per side on a box).
         dtype: ``"float64"`` (default) or ``"float32"`` for training; records are float64 either way.
         threads: torch and BLAS threads while training (the caller's settings are restored after);
             ``None`` leaves them alone. Default 1: the matmuls are tiny (m = 200, n ≤ 100), and on the
@@ -118,6 +139,8 @@ class TrainConfig:
     eps: tuple[float, ...] = (1e-6, 1e-3, 1e-9)
     rank_eps: float = 1e-6
     check_bounds: bool = True
+    conventions: tuple[str, ...] = ("integral",)
+    paper_m: int = DEFAULT_PAPER_M
     dtype: str = "float64"
     threads: int | None = 1
 
@@ -135,6 +158,15 @@ class TrainConfig:
             raise ValueError("eps must hold at least one value, got ()")
         object.__setattr__(self, "eps", eps)
         positive_float(self.rank_eps, "rank_eps")
+        if isinstance(self.conventions, str):
+            raise TypeError(f"conventions must be a tuple of names, got the string {self.conventions!r}")
+        conventions = tuple(check_convention(c) for c in self.conventions)
+        if not conventions or len(set(conventions)) != len(conventions):
+            raise ValueError(f"conventions must hold distinct names from ('integral', 'paper'), got {self.conventions!r}")
+        object.__setattr__(self, "conventions", conventions)
+        positive_int(self.paper_m, "paper_m")
+        if self.paper_m < 2:
+            raise ValueError(f"paper_m must be >= 2 (a trapezoid grid), got {self.paper_m}")
         one_of(self.dtype, "dtype", tuple(_DTYPES))
         if self.threads is not None:
             positive_int(self.threads, "threads")
@@ -440,7 +472,11 @@ def _learning_rates(config: TrainConfig) -> list[float] | None:
 
 
 class _Recorder:
-    """Turns the batched model's state at one step into one row per live member (all float64)."""
+    """Turns the batched model's state at one step into one row per live member (all float64).
+
+    One `Measurement` per recorded convention; each gives the suffixed rank and bound columns
+    (`column`) from the same network.
+    """
 
     def __init__(self, problem: FittingProblem, members: Sequence[tuple[ModelSpec, int]], config: TrainConfig,
                  x64: torch.Tensor):
@@ -450,6 +486,9 @@ class _Recorder:
         self.x64 = x64
         self.w = np.array(problem.quadrature.weights, dtype=np.float64)
         self.target = np.array(problem.target, dtype=np.float64)
+        self.measurements: list[Measurement] = [measurement(problem, c, config.paper_m) for c in config.conventions]
+        self._points = {m.convention: (x64 if m.same_nodes else m.quadrature.points_tensor(torch.float64))
+                        for m in self.measurements}
         self.rows: list[dict[str, Any]] = []
         self.check_rows: list[dict[str, Any]] = []
         self._bounds = None
@@ -464,16 +503,19 @@ class _Recorder:
             weights = [p.detach().to(torch.float64) for p in model.weights]
             biases = [p.detach().to(torch.float64) for p in model.biases]
             beta = model.beta.detach().to(torch.float64)
-            feats = batched_hidden_features(weights, biases, self.x64, model.activation, model.residual)
-            u = torch.bmm(feats[-1], beta.transpose(1, 2))[..., 0]
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging member overflows; it is dropped below
-            return self._rows(step, feats, u, beta, alive)
 
-    def _rows(self, step: int, feats: list[torch.Tensor], u: torch.Tensor, beta: torch.Tensor,
+            def on(x: torch.Tensor):
+                feats = batched_hidden_features(weights, biases, x, model.activation, model.residual)
+                return [f.numpy() for f in feats], torch.bmm(feats[-1], beta.transpose(1, 2))[..., 0].numpy()
+
+            own = on(self.x64)
+            measured = {c: (own if x is self.x64 else on(x)) for c, x in self._points.items()}
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging member overflows; it is dropped below
+            return self._rows(step, own, measured, beta[:, 0, :].numpy(), alive)
+
+    def _rows(self, step: int, own: tuple, measured: dict[str, tuple], beta_np: np.ndarray,
               alive: torch.Tensor) -> np.ndarray:
-        feats_np = [f.numpy() for f in feats]
-        u_np = u.numpy()
-        beta_np = beta[:, 0, :].numpy()
+        feats_np, u_np = own
         finite = np.zeros(len(self.members), dtype=bool)
         for b, (spec, seed) in enumerate(self.members):
             if not bool(alive[b]):
@@ -482,46 +524,62 @@ class _Recorder:
             loss = float(np.sum(self.w * r * r))
             beta_norm2 = float(np.sum(beta_np[b] ** 2))
             if not (math.isfinite(loss) and math.isfinite(beta_norm2)
-                    and all(np.all(np.isfinite(f[b])) for f in feats_np)):
+                    and all(np.all(np.isfinite(f[b])) for f in feats_np)
+                    and all(np.all(np.isfinite(v[1][b])) for v in measured.values())):
                 continue
             finite[b] = True
             row: dict[str, Any] = {"config": spec.label, "seed": int(seed), "step": int(step), "loss": loss,
-                                   "mse": loss / self.problem.volume}
-            lam_last = None
-            for k, f in enumerate(feats_np, start=1):
-                lam = gram_eigenvalues(f[b], self.w)
-                for e in self.config.eps:
-                    row[rank_column(k, e)] = int(np.count_nonzero(lam > e))
-                lam_last = lam
-            row["eps_rank"] = int(np.count_nonzero(lam_last > self.config.rank_eps))
-            row["beta_norm2"] = beta_norm2
-            if self._bounds is not None:
-                self._check(row, feats_np[-1][b], beta_np[b], loss)
+                                   "mse": loss / self.problem.volume, "beta_norm2": beta_norm2}
+            for meas in self.measurements:
+                m_feats, m_u = measured[meas.convention]
+                self._measure(row, meas, [f[b] for f in m_feats], m_u[b], beta_np[b])
             self.rows.append(row)
         return finite
 
-    def _check(self, row: dict[str, Any], features: np.ndarray, beta: np.ndarray, loss: float) -> None:
+    def _measure(self, row: dict[str, Any], meas: Measurement, feats: list[np.ndarray], u: np.ndarray,
+                 beta: np.ndarray) -> None:
+        """The rank and bound columns of one convention: M, the loss and the distances in its inner product."""
+        c = meas.convention
+        w = meas.quadrature.weights
+        loss = loss_c = row["loss"]
+        if not meas.same_nodes:
+            loss_c = meas.loss(u)
+            row[column("loss", c)] = loss_c
+            row[column("mse", c)] = loss_c / meas.quadrature.volume
+        lam = None
+        for k, f in enumerate(feats, start=1):
+            lam = gram_eigenvalues(f, w)
+            for e in self.config.eps:
+                row[rank_column(k, e, c)] = meas.count(lam, e)
+        row[column("eps_rank", c)] = meas.count(lam, self.config.rank_eps)
+        if self._bounds is not None:
+            self._check(row, meas, feats[-1], beta, loss if meas.same_nodes else loss_c)
+
+    def _check(self, row: dict[str, Any], meas: Measurement, features: np.ndarray, beta: np.ndarray,
+               loss: float) -> None:
         staircase_quantities, check_bounds = self._bounds
-        q = staircase_quantities(features, self.w, beta, self.target, self.config.rank_eps)
+        c = meas.convention
+        q = staircase_quantities(features, meas.quadrature.weights, beta, meas.target, self.config.rank_eps)
         checks = check_bounds(q, loss, C_S=self.problem.C_S)
-        row["p"] = int(q.p)
-        row["dist_span_S"] = float(q.dist_span_S)
-        row["dist_G"] = float(q.dist_G)
+        row[column("p", c)] = int(q.p)
+        row[column("dist_span_S", c)] = float(q.dist_span_S)
+        row[column("dist_G", c)] = float(q.dist_G)
         holds = True
-        for c in checks:
-            row[c.name] = c.rhs
-            row[f"{c.name}_lhs"] = c.lhs
-            row[f"{c.name}_slack"] = c.slack
-            row[f"{c.name}_holds"] = bool(c.holds)
-            holds &= bool(c.holds)
-            self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"], **c.as_dict()})
-        row["holds"] = holds
+        for chk in checks:
+            row[column(chk.name, c)] = chk.rhs
+            row[column(f"{chk.name}_lhs", c)] = chk.lhs
+            row[column(f"{chk.name}_slack", c)] = chk.slack
+            row[column(f"{chk.name}_holds", c)] = bool(chk.holds)
+            holds &= bool(chk.holds)
+            self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"],
+                                    "convention": c, **chk.as_dict()})
+        row[column("holds", c)] = holds
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.rows)
 
     def checks_frame(self) -> pd.DataFrame:
-        cols = ["config", "seed", "step", "bound", "lhs", "rhs", "slack", "holds"]
+        cols = ["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds"]
         return pd.DataFrame.from_records(self.check_rows, columns=cols)
 
 

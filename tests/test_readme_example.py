@@ -39,11 +39,12 @@ def test_readme_theorem_registers_and_holds(my_theorems):
 
 
 def test_readme_theorem_reaches_the_report(my_theorems, tmp_path):
-    from numerics.report import run_report
+    from numerics.report import run_folder, run_report
 
     outcomes = run_report("test", tmp_path / "r", only=["example.eps_rank_trace"], extras=False, log=lambda s: None)
     assert [o.status for o in outcomes] == ["holds"]
-    md = (tmp_path / "r" / "report.md").read_text()
+    folder = run_folder(tmp_path / "r", ["example.eps_rank_trace"])
+    md = (folder / "report.md").read_text()
     assert "example.eps_rank_trace" in md and r"\frac{T}{eps}" in md and "**ours** (derived here)" in md
-    html = (tmp_path / "r" / "report.html").read_text()
+    html = (folder / "report.html").read_text()
     assert "<table" in html and "example.eps_rank_trace" in html

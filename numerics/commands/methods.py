@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from numerics.commands._common import add_common_options, add_profile_option
+from numerics.commands._common import add_common_options, add_profile_option, results_dir
+
+# numerics.rank_methods.EXPERIMENTS, named here so that `--help` imports no torch (a test keeps them equal)
+EXPERIMENT_IDS = ("structured", "pinn", "rfm", "resnet", "layers", "activations", "digits")
 
 _DESCRIPTION = """\
 Methods that raise the ε-rank r_ε(M) = #{λ(M) > ε}, M_ij = ∫ φ_i φ_j (Yang, Zhao, Zhu, arXiv 2412.05144),
@@ -29,15 +32,13 @@ default, what `make report` runs) a few minutes with fewer steps (stated in the 
 values the paper reports after its full run are then marked n/a), paper the paper's step counts.
 
 Examples:
-  rankbounds methods rfm pinn --profile quick --out results/methods
+  rankbounds methods rfm pinn --profile quick --out results/methods_quick
   rankbounds methods --profile paper --out results/methods_paper
   rankbounds methods digits --data X.npy y.npy --out results/mydata
 """
 
 
 def register(subparsers) -> None:
-    from numerics.rank_methods import EXPERIMENTS
-
     p = subparsers.add_parser(
         "methods",
         help="methods that raise ε-rank: structured init, PINN, RFM vs ELM, ResNet, layers, activations, digits",
@@ -45,9 +46,9 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("experiments", nargs="*", metavar="EXPERIMENT",
-                   help=f"any of {', '.join(EXPERIMENTS)} (default: all)")
+                   help=f"any of {', '.join(EXPERIMENT_IDS)} (default: all)")
     add_profile_option(p, default="quick")
-    add_common_options(p, default_out="results/methods")
+    add_common_options(p, default_out=results_dir("methods"))
     p.add_argument("--data", nargs=2, type=Path, metavar=("X.npy", "y.npy"),
                    help="digits: your own inputs (N, d) and integer labels (N,) instead of sklearn's digits")
     p.set_defaults(func=run)

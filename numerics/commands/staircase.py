@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from numerics.commands._common import add_common_options
+from numerics.commands._common import (add_common_options, add_seeds_options, nonnegative_int, positive_float,
+                                       positive_int, results_dir, seeds_from)
 
 _DESCRIPTION = """\
 The staircase phenomenon (Yang, Zhao, Zhu, arXiv 2412.05144, Example 2.6 / Fig. 2).
@@ -28,11 +29,11 @@ in OUT/staircase_runs/ and a rerun with the same settings resumes from them.
 Without --depth/--width the --profile grid runs: paper = Fig. 2 (L in {2,4}, n in {25,50}, 15000
 steps, Adam 1e-3, 3 seeds); quick = the same grid, 5000 steps at Adam 3e-3, 1 seed; test = seconds.
 Any of --depth, --width, --activation, --init, --residual, --steps, --lr, --optimizer, --schedule,
---seeds, --record-every, --eps, --m, --dtype given on the command line override the profile.
+--seeds/--n-seeds, --record-every, --eps, --m, --dtype given on the command line override the profile.
 
 Examples:
   rankbounds staircase --profile quick
-  rankbounds staircase --depth 2 --width 50 --init paper torch --steps 15000 --seeds 3
+  rankbounds staircase --depth 2 --width 50 --init paper torch --steps 15000 --seeds 0 1 2
   rankbounds staircase --depth 4 --width 50 --activation relu elu cos tanh --steps 5000 --lr 3e-3
 """
 
@@ -46,29 +47,29 @@ def register(subparsers) -> None:
     )
     p.add_argument("--profile", choices=("test", "quick", "paper"), default="quick",
                    help="base grid and schedule (default: %(default)s)")
-    p.add_argument("--depth", type=int, nargs="+", metavar="L", help="hidden layers, one or more (Fig. 2: 2 4)")
-    p.add_argument("--width", type=int, nargs="+", metavar="N", help="width of every hidden layer (Fig. 2: 25 50)")
+    p.add_argument("--depth", type=positive_int, nargs="+", metavar="L", help="hidden layers, one or more (Fig. 2: 2 4)")
+    p.add_argument("--width", type=positive_int, nargs="+", metavar="N", help="width of every hidden layer (Fig. 2: 25 50)")
     p.add_argument("--activation", nargs="+", choices=("tanh", "relu", "elu", "cos", "sin", "gelu"),
                    help="activation(s) (default tanh)")
     p.add_argument("--init", nargs="+", choices=("torch", "paper", "xavier", "structured"),
                    help="initialisation(s): torch default, paper U(-1/sqrt n, 1/sqrt n), xavier normal, "
                         "structured first layer (eq. 4.3) (default paper)")
     p.add_argument("--residual", action="store_true", help="ResNet layers y <- y + sigma(W y + b) (eq. 4.6)")
-    p.add_argument("--steps", type=int, help="optimiser steps")
-    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--steps", type=positive_int, help="optimiser steps")
+    p.add_argument("--lr", type=positive_float, help="learning rate")
     p.add_argument("--optimizer", choices=("adam", "sgd"), help="optimiser (default adam)")
     p.add_argument("--schedule", choices=("cosine", "exponential"), help="learning-rate schedule (default none)")
-    p.add_argument("--seeds", type=int, metavar="K", help="number of seeds per configuration (seed, seed+1, ...)")
-    p.add_argument("--record-every", type=int, metavar="K", help="record a row every K steps")
-    p.add_argument("--eps", type=float, nargs="+", help="eps values of the per-layer rank columns; the first is "
+    add_seeds_options(p, help_default="the profile's: 3 seeds from --seed for paper, --seed otherwise")
+    p.add_argument("--record-every", type=positive_int, metavar="K", help="record a row every K steps")
+    p.add_argument("--eps", type=positive_float, nargs="+", help="eps values of the per-layer rank columns; the first is "
                                                         "the headline eps and the bounds' eps (default 1e-6 1e-3 1e-9)")
-    p.add_argument("--m", type=int, help="Gauss-Legendre nodes (default 200)")
+    p.add_argument("--m", type=positive_int, help="Gauss-Legendre nodes (default 200)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="training dtype (records are float64 anyway)")
     p.add_argument("--no-bounds", action="store_true", help="skip the Thm 3.3 checks (faster)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=nonnegative_int, default=1,
                    help="torch/BLAS threads while training; 0 = leave torch's default (default: %(default)s: "
                         "the matmuls are tiny and a second thread mostly spins)")
-    add_common_options(p)
+    add_common_options(p, default_out=results_dir("staircase"))
     p.set_defaults(func=run)
 
 
@@ -101,10 +102,9 @@ def build_grid(args):
         raise ValueError(f"--threads must be >= 0, got {args.threads}")
     changes["threads"] = args.threads or None
     config = replace(base.config, **changes)
-    seeds = tuple(range(args.seed, args.seed + args.seeds)) if args.seeds else base.seeds
-    if args.seeds is not None and args.seeds < 1:
-        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-    custom = specs is not base.specs or set(changes) - {"threads"} or args.seeds or args.m
+    asked = seeds_from(args)
+    seeds = asked or base.seeds
+    custom = specs is not base.specs or set(changes) - {"threads"} or asked or args.m
     desc = "command-line grid" if custom else base.description
     return StaircaseGrid(specs, config, seeds, m=args.m or base.m, description=desc)
 

@@ -85,3 +85,36 @@ def test_bad_input_names_the_argument():
     q = gauss_legendre(0, 1, 3)
     with pytest.raises(ValueError, match=r"f must have 3 rows \(one per node\), got shape \(4,\)"):
         q.integrate(np.ones(4))
+
+
+def test_paper_tensor_grid_is_the_product_of_unit_weights_and_rescales_the_trapezoid_gram():
+    from numerics.quadrature import paper_tensor_grid
+    from numerics.ranks import epsilon_rank, gram_matrix
+
+    box = [(-1.0, 1.0), (0.0, 3.0)]
+    q = paper_tensor_grid(box, [5, 4])
+    W = q.weights.reshape(5, 4)
+    # corners 1/4, edges 1/2, interior 1: eq. (4.1)'s 1-D weights multiplied, no h anywhere
+    np.testing.assert_array_equal(W, np.outer([0.5, 1, 1, 1, 0.5], [0.5, 1, 1, 0.5]))
+    qt = tensor_grid(box, [5, 4], rule="trapezoid")
+    np.testing.assert_array_equal(q.points, qt.points)
+    h1h2 = (2.0 / 4) * (3.0 / 3)
+    np.testing.assert_allclose(qt.weights, q.weights * h1h2, rtol=1e-15)
+    # r_ε(M_paper) = r_{ε·h1·h2}(M_integral) on random tanh features of the same grid, at every ε
+    qp, qi = paper_tensor_grid(box, 31), tensor_grid(box, 31, rule="trapezoid")
+    h = (2.0 / 30) * (3.0 / 30)
+    rng = np.random.default_rng(1)
+    phi = np.tanh(qp.points @ rng.uniform(-3, 3, (2, 40)) + rng.uniform(-1, 1, 40))
+    np.testing.assert_allclose(gram_matrix(phi, qp.weights) * h, gram_matrix(phi, qi.weights), rtol=1e-12)
+    counts = []
+    for eps in np.logspace(-12, 0, 25):
+        r_paper = epsilon_rank(phi, eps, qp.weights, absolute=True)
+        assert r_paper == epsilon_rank(phi, eps * h, qi.weights)
+        counts.append(r_paper)
+    # the identity is not vacuous: the paper count is above the integral count at the same ε
+    assert len(set(counts)) > 5
+    assert epsilon_rank(phi, 1e-6, qp.weights, absolute=True) > epsilon_rank(phi, 1e-6, qi.weights)
+    with pytest.raises(ValueError, match="m"):
+        paper_tensor_grid(box, 1)
+    with pytest.raises(ValueError, match="one count per side"):
+        paper_tensor_grid(box, [3, 3, 3])

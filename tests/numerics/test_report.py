@@ -6,7 +6,7 @@ import pytest
 
 from numerics.cli import main
 from numerics.io import read_provenance
-from numerics.report import run_report
+from numerics.report import run_folder, run_report
 from tests.numerics.report_fns import XY
 from theory import Theorem, register, registry
 
@@ -21,17 +21,19 @@ def toy_theorems():
 
 
 def test_report_shows_violations_errors_and_comparison(toy_theorems, tmp_path):
-    outcomes = run_report("test", tmp_path, only=["reporttest.toy", "reporttest.broken"], extras=False, log=lambda s: None)
+    only = ["reporttest.toy", "reporttest.broken"]
+    outcomes = run_report("test", tmp_path, only=only, extras=False, log=lambda s: None)
+    folder = run_folder(tmp_path, only)
     by_id = {o.theorem_id: o for o in outcomes}
     assert by_id["reporttest.toy"].status == "1 violations"
     assert by_id["reporttest.toy"].summary.iloc[0]["min_slack"] == pytest.approx(-0.5)
     assert by_id["reporttest.broken"].status == "error"
-    md = (tmp_path / "report.md").read_text()
+    md = (folder / "report.md").read_text()
     assert "this experiment is broken on purpose" in md
     assert "| toy quantity" in md and "1.5" in md  # ratio ours/paper
     assert "> one point violates" in md
-    assert read_provenance(tmp_path / "report.md")["config"]["profile"] == "test"
-    assert read_provenance(tmp_path / "report_summary.csv")["seed"] == 0
+    assert read_provenance(folder / "report.md")["config"]["profile"] == "test"
+    assert read_provenance(folder / "report_summary.csv")["seed"] == 0
 
 
 def test_cli_exit_codes(toy_theorems, tmp_path):

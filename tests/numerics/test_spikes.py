@@ -206,14 +206,15 @@ def test_third_degree_strength_within_15_percent():
 
 
 # -------------------------------------------------------------------------- CLI
-def test_cli_table_and_measure(capsys):
+def test_cli_table_and_measure(capsys, tmp_path):
     from numerics.cli import main
 
-    assert main(["spikes", "table", "--activation", "relu", "--kmax", "6"]) == 0
+    assert main(["spikes", "table", "--activation", "relu", "--kmax", "6", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "α ∈ (1/4, 1/3): 2 spike(s), degrees [1, 2]" in out and "α_2 = 1/4" in out
-    assert main(["spikes", "measure", "--activation", "tanh", "--n", "300", "--d", "150", "--alpha", "0.3"]) == 0
+    assert main(["spikes", "measure", "--activation", "tanh", "--n", "300", "--d", "150", "--alpha", "0.3",
+                 "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "outliers above 1.02×edge: 1" in out and "predicted k ≤ 2: 1" in out
-    assert main(["spikes", "measure", "--alpha", "0.5", "--n", "50", "--d", "20"]) == 2
+    assert main(["spikes", "measure", "--alpha", "0.5", "--n", "50", "--d", "20", "--out", str(tmp_path)]) == 2
     assert "alpha must lie in [0, 1/2)" in capsys.readouterr().err

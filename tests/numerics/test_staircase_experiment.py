@@ -123,12 +123,11 @@ def test_profiles():
 def test_cli(tmp_path, capsys):
     from numerics.cli import main
 
-    with pytest.raises(SystemExit):
-        main(["staircase", "--help"])
+    assert main(["staircase", "--help"]) == 0
     help_text = capsys.readouterr().out
     assert "arXiv 2412.05144" in help_text and "Example" in help_text and "--record-every" in help_text
     rc = main(["staircase", "--profile", "test", "--depth", "1", "--width", "5", "--init", "paper", "torch",
-               "--steps", "15", "--record-every", "5", "--seeds", "2", "--eps", "1e-4", "1e-8",
+               "--steps", "15", "--record-every", "5", "--n-seeds", "2", "--eps", "1e-4", "1e-8",
                "--out", str(tmp_path), "--quiet"])
     assert rc == 0
     printed = capsys.readouterr().out

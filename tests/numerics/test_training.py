@@ -13,13 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics.models import INITS, MLP, BatchedMLP, batched_loss_grad
-from numerics.problems import cos_sum_target, fitting_problem, mse_from_loss, paper_problem
-from numerics.ranks import epsilon_rank
+from numerics.problems import cos_sum_target, fitting_problem, measurement, mse_from_loss, paper_grid, paper_problem
+from numerics.quadrature import paper_trapezoid, trapezoid
+from numerics.ranks import epsilon_rank, gram_eigenvalues, gram_matrix
 from numerics.staircase_analysis import rank_loss_correlation
 from numerics.training import (
     BLOWUP_LOSS_FACTOR,
     ModelSpec,
     TrainConfig,
+    column,
     rank_column,
     train,
     train_members,
@@ -178,25 +180,139 @@ def test_bounds_hold_at_every_recorded_step(problem):
         eps=st.sampled_from([1e-2, 1e-4, 1e-6, 1e-9]),
         seed=st.integers(0, 2**31 - 1),
         steps=st.integers(1, 30),
+        paper_m=st.integers(8, 300),
     )
-    def run(width, depth, activation, init, residual, eps, seed, steps):
-        cfg = TrainConfig(steps=steps, record_every=5, lr=1e-2, eps=(eps,), rank_eps=eps)
+    def run(width, depth, activation, init, residual, eps, seed, steps, paper_m):
+        cfg = TrainConfig(steps=steps, record_every=5, lr=1e-2, eps=(eps,), rank_eps=eps,
+                          conventions=("integral", "paper"), paper_m=paper_m)
         res = train(problem, ModelSpec(width, depth, activation, residual, init), cfg, seeds=(seed,))
         chk = res.checks
         assert set(chk["bound"]) == set(BOUNDS)
-        assert len(chk) == len(res.trajectory) * 3
+        assert set(chk["convention"]) == {"integral", "paper"}
+        assert len(chk) == len(res.trajectory) * 3 * 2
         checked["points"] += len(res.trajectory)
         checked["configs"] += 1
         bad = chk[~chk["holds"]]
         checked["violations"] += len(bad)
         assert bad.empty, bad.to_string()
         assert np.all(chk["lhs"] >= chk["rhs"] - 1e-12 * np.maximum(1.0, chk["lhs"].abs()))
-        assert res.trajectory["holds"].all()
+        assert res.trajectory["holds"].all() and res.trajectory["holds@paper"].all()
+        # under "paper" the bound's loss is the unit-weight one, not the trained loss
+        paper = chk[chk.convention == "paper"].merge(res.trajectory, on=["config", "seed", "step"])
+        np.testing.assert_array_equal(paper["lhs"], paper["loss@paper"])
 
     run()
     print(f"\nThm 3.3 along training: {checked['points']} (config, step) points in {checked['configs']} configs, "
-          f"{checked['points'] * 3} bound checks, {checked['violations']} violations")
+          f"{checked['points'] * 6} bound checks (both conventions), {checked['violations']} violations")
     assert checked["violations"] == 0 and checked["points"] > 0
+
+
+# --- measurement conventions ---------------------------------------------------------------------
+
+
+def test_paper_trapezoid_weights_are_the_printed_ones():
+    """Eq. (4.1) as printed: w = (1/2, 1, …, 1, 1/2) on m uniform points, no factor h."""
+    q = paper_trapezoid(-1.0, 1.0, 5)
+    np.testing.assert_array_equal(q.points[:, 0], [-1.0, -0.5, 0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(q.weights, [0.5, 1.0, 1.0, 1.0, 0.5])
+    q200 = paper_trapezoid(-1.0, 1.0, 200)
+    assert q200.volume == pytest.approx(199.0, rel=1e-14)  # Σw = m − 1 = |Ω|/h, not |Ω|
+    np.testing.assert_allclose(q200.weights, trapezoid(-1.0, 1.0, 200).weights * 199 / 2, rtol=1e-14)
+    box = paper_grid([(-1.0, 1.0), (0.0, 3.0)], 4)  # products of the 1-D unit weights on a box
+    assert sorted(set(np.round(box.weights, 12))) == [0.25, 0.5, 1.0]
+    assert box.volume == pytest.approx(9.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(3, 400), n=st.integers(1, 40), scale=st.floats(0.3, 20.0),
+       log_eps=st.floats(-10, -1), a=st.floats(-3.0, 0.0), length=st.floats(0.1, 5.0), seed=st.integers(0, 2**32 - 1))
+def test_paper_rank_is_integral_rank_at_eps_times_h(m, n, scale, log_eps, a, length, seed):
+    """r_ε(M_paper) = r_{ε·h}(M_trapezoid) on random tanh features: M_paper = M_trapezoid / h exactly."""
+    from hypothesis import assume
+
+    rng = np.random.default_rng(seed)
+    trap, paper = trapezoid(a, a + length, m), paper_trapezoid(a, a + length, m)
+    np.testing.assert_array_equal(trap.points, paper.points)
+    h = length / (m - 1)
+    phi = np.tanh(scale * (trap.points @ rng.standard_normal((1, n)) + rng.uniform(-1, 1, n)))
+    eps = 10.0**log_eps
+    np.testing.assert_allclose(gram_matrix(phi, paper.weights), gram_matrix(phi, trap.weights) / h, rtol=1e-12)
+    lam = gram_eigenvalues(phi, trap.weights)
+    assume(np.all(np.abs(lam - eps * h) > 1e-9 * eps * h))  # no eigenvalue on the threshold within rounding
+    r_paper = epsilon_rank(phi, eps, paper.weights, absolute=True)
+    assert r_paper == epsilon_rank(phi, eps * h, trap.weights)
+    assert r_paper == int(np.count_nonzero(lam > eps * h))
+
+
+def test_absolute_count_takes_a_negative_roundoff_eigenvalue_by_magnitude():
+    """Φ = s·[1, x, 1+x, 1−x] has rank 2; eigvalsh of ΦᵀΦ returns round-off eigenvalues, one below −ε."""
+    import scipy.linalg
+
+    x = np.linspace(-1.0, 1.0, 64)
+    phi = 1e4 * np.stack([np.ones_like(x), x, 1 + x, 1 - x], axis=1)
+    lam = scipy.linalg.eigvalsh(phi.T @ phi)
+    assert lam[0] < -1e-6 and abs(lam[1]) < 1e-5 and lam[2] > 1e9, lam  # the construction works here
+    assert epsilon_rank(phi, 1e-6, method="gram", absolute=True) == 2 + int(np.count_nonzero(np.abs(lam[:2]) > 1e-6))
+    assert epsilon_rank(phi, 1e-6, method="gram", absolute=False) == 2 + int(np.count_nonzero(lam[:2] > 1e-6))
+    assert epsilon_rank(phi, 1e-6, method="svd", absolute=True) == 2  # σ² ≥ 0: the SVD path has no sign to lose
+    # the conventions' count rules on that spectrum
+    prob = paper_problem(16)
+    assert measurement(prob, "paper").count(lam, 1e-6) == epsilon_rank(phi, 1e-6, method="gram", absolute=True)
+    assert measurement(prob, "integral").count(lam, 1e-6) == epsilon_rank(phi, 1e-6, method="gram")
+
+
+def test_measurement_of_each_convention(problem):
+    integral = measurement(problem, "integral")
+    assert integral.quadrature is problem.quadrature and integral.same_nodes and not integral.absolute
+    paper = measurement(problem, "paper", 101)
+    assert paper.absolute and not paper.same_nodes and paper.quadrature.size == 101
+    np.testing.assert_allclose(paper.target, cos_sum_target(paper.quadrature.points), rtol=0, atol=0)
+    assert paper.quadrature.volume == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="convention"):
+        measurement(problem, "average")
+    bare = type(problem)(name="values only", quadrature=problem.quadrature, target=problem.target, box=problem.box)
+    with pytest.raises(ValueError, match="target_fn"):
+        measurement(bare, "paper")
+    with pytest.raises(ValueError, match="conventions"):
+        TrainConfig(conventions=("integral", "integral"))
+    with pytest.raises(ValueError, match="convention"):
+        TrainConfig(conventions=("mean",))
+    with pytest.raises(TypeError, match="conventions"):
+        TrainConfig(conventions="paper")
+    with pytest.raises(ValueError, match="paper_m"):
+        TrainConfig(paper_m=1)
+    assert column("eps_rank", "paper") == "eps_rank@paper" and column("loss") == "loss"
+    assert rank_column(2, 1e-6, "paper") == "eps_rank_l2_e1e-06@paper"
+
+
+def test_a_run_records_both_conventions_from_the_same_network(problem):
+    """Both conventions' columns come from one trained network; the integral ones are unchanged bit for bit."""
+    base = dict(steps=40, record_every=20, lr=1e-2)
+    both = train(problem, ModelSpec(width=12, depth=2, init="paper"),
+                 TrainConfig(**base, conventions=("integral", "paper"), paper_m=150), seeds=(3, 4))
+    alone = train(problem, ModelSpec(width=12, depth=2, init="paper"), TrainConfig(**base), seeds=(3, 4))
+    t, t0 = both.trajectory, alone.trajectory
+    pd.testing.assert_frame_equal(t[list(t0.columns)], t0, check_exact=True)
+    paper = measurement(problem, "paper", 150)
+    xp = paper.quadrature.points_tensor()
+    for b, seed in enumerate((3, 4)):
+        model = both.model.member(b)
+        row = t[t.seed == seed].iloc[-1]
+        feats = model.hidden_features(xp)
+        u = model(xp)[:, 0].detach().numpy()
+        assert row["loss@paper"] == pytest.approx(float(np.sum(paper.quadrature.weights * (u - paper.target) ** 2)),
+                                                  rel=1e-12)
+        assert row["mse@paper"] == pytest.approx(row["loss@paper"] / 149, rel=1e-14)
+        for k in (1, 2):
+            for e in (1e-3, 1e-6, 1e-9):
+                assert row[rank_column(k, e, "paper")] == epsilon_rank(
+                    feats[k - 1].detach(), e, paper.quadrature.weights, absolute=True)
+        assert row["eps_rank@paper"] == row[rank_column(2, 1e-6, "paper")]
+        assert row["holds@paper"]
+    # the paper's weights scale M by about 1/h = 74.5, so its count is never below the integral one here
+    assert (t["eps_rank@paper"] >= t["eps_rank"]).all()
+    assert set(both.checks["convention"]) == {"integral", "paper"}
+    assert (both.checks["holds"]).all()
 
 
 # --- reproducibility, batching, divergence -----------------------------------------------------
