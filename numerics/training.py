@@ -492,10 +492,11 @@ class _Recorder:
         self.rows: list[dict[str, Any]] = []
         self.check_rows: list[dict[str, Any]] = []
         self._bounds = None
+        self._pending: list[tuple] = []  # rows whose Thm 3.3 checks `_finish` evaluates, all at once
         if config.check_bounds:
-            from numerics.staircase import check_bounds, staircase_quantities
+            from numerics.staircase import check_bounds_batch, staircase_quantities
 
-            self._bounds = (staircase_quantities, check_bounds)
+            self._bounds = (staircase_quantities, check_bounds_batch)
 
     def record(self, step: int, model: BatchedMLP, alive: torch.Tensor) -> np.ndarray:
         """Append rows for the live members; return which members have a finite loss here."""
@@ -557,28 +558,46 @@ class _Recorder:
 
     def _check(self, row: dict[str, Any], meas: Measurement, features: np.ndarray, beta: np.ndarray,
                loss: float) -> None:
-        staircase_quantities, check_bounds = self._bounds
+        staircase_quantities = self._bounds[0]
         c = meas.convention
         q = staircase_quantities(features, meas.quadrature.weights, beta, meas.target, self.config.rank_eps)
-        checks = check_bounds(q, loss, C_S=self.problem.C_S)
         row[column("p", c)] = int(q.p)
         row[column("dist_span_S", c)] = float(q.dist_span_S)
         row[column("dist_G", c)] = float(q.dist_G)
-        holds = True
-        for chk in checks:
-            row[column(chk.name, c)] = chk.rhs
-            row[column(f"{chk.name}_lhs", c)] = chk.lhs
-            row[column(f"{chk.name}_slack", c)] = chk.slack
-            row[column(f"{chk.name}_holds", c)] = bool(chk.holds)
-            holds &= bool(chk.holds)
-            self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"],
-                                    "convention": c, **chk.as_dict()})
-        row[column("holds", c)] = holds
+        self._pending.append((row, c, loss, q.p, q.n, q.eps, q.beta_norm2, q.dist_span_S, q.dist_G))
+
+    def _finish(self) -> None:
+        """The Thm 3.3 checks of every pending row, one vectorised `check_bounds_batch` per convention."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        results: dict[int, list] = {}
+        for c in dict.fromkeys(item[1] for item in pending):
+            idx = [i for i, item in enumerate(pending) if item[1] == c]
+            loss, p, n, eps, C, d_s, d_g = (np.array([pending[i][k] for i in idx]) for k in range(2, 9))
+            checks = self._bounds[1](p, n, eps, C, d_s, d_g, loss, C_S=self.problem.C_S)
+            for j, i in enumerate(idx):
+                results[i] = [(chk, j) for chk in checks]
+        for i, (row, c, *_) in enumerate(pending):
+            holds = True
+            for chk, j in results[i]:
+                ok = bool(chk.holds[j])
+                row[column(chk.name, c)] = float(chk.rhs[j])
+                row[column(f"{chk.name}_lhs", c)] = float(chk.lhs[j])
+                row[column(f"{chk.name}_slack", c)] = float(chk.slack[j])
+                row[column(f"{chk.name}_holds", c)] = ok
+                holds &= ok
+                self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"],
+                                        "convention": c, "bound": chk.name, "lhs": float(chk.lhs[j]),
+                                        "rhs": float(chk.rhs[j]), "slack": float(chk.slack[j]), "holds": ok})
+            row[column("holds", c)] = holds
 
     def frame(self) -> pd.DataFrame:
+        self._finish()
         return pd.DataFrame.from_records(self.rows)
 
     def checks_frame(self) -> pd.DataFrame:
+        self._finish()
         cols = ["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds"]
         return pd.DataFrame.from_records(self.check_rows, columns=cols)
 

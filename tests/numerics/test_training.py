@@ -582,3 +582,28 @@ def test_comparison_uses_only_the_members_that_did_not_diverge(problem):
     comp = comparison_table(summary, grid)
     assert comp["ours"].tolist() == [22.0, 2e-2]
     assert all("2 seeds, 1 diverged and excluded" in s for s in comp["settings"])
+
+
+def test_vectorised_bound_checks_equal_the_scalar_ones(problem):
+    """check_bounds_batch over many rows gives exactly check_bounds' numbers row by row (holding and violated rows)."""
+    from numerics.staircase import check_bounds, check_bounds_batch, staircase_quantities
+
+    rng = np.random.default_rng(5)
+    w = np.asarray(problem.quadrature.weights)
+    qs, losses = [], []
+    for k in range(6):
+        phi = np.tanh(rng.standard_normal((problem.m, 6)) * rng.uniform(0.01, 3, 6) + rng.standard_normal(6))
+        beta = rng.standard_normal(6)
+        q = staircase_quantities(phi, w, beta, problem.target, 10.0 ** -rng.integers(2, 8))
+        qs.append(q)
+        # the true loss (every bound holds) and a loss 1e3 times too small (bounds may be violated)
+        true = problem.loss(phi @ beta)
+        losses.append(true if k % 2 == 0 else true * 1e-3)
+    batch = check_bounds_batch([q.p for q in qs], [q.n for q in qs], [q.eps for q in qs], [q.beta_norm2 for q in qs],
+                               [q.dist_span_S for q in qs], [q.dist_G for q in qs], losses)
+    for i, (q, loss) in enumerate(zip(qs, losses)):
+        for scalar, vec in zip(check_bounds(q, loss), batch):
+            assert scalar.name == vec.name
+            assert (scalar.lhs, scalar.rhs, scalar.slack, scalar.holds) == (
+                float(vec.lhs[i]), float(vec.rhs[i]), float(vec.slack[i]), bool(vec.holds[i]))
+    assert not all(bool(c.holds.all()) for c in batch)  # the too-small losses violate something
