@@ -31,8 +31,11 @@ test-slow: $(STAMP)
 report: $(STAMP)
 	$(BIN)/rankbounds report --profile $(PROFILE)
 
+# make bench  every benchmark (ratios from one run; not tests: nothing is asserted); prints the load beside each table
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_eps_rank.py
+	$(BIN)/python benchmarks/bench_spikes.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
