@@ -494,7 +494,10 @@ class RankTracker:
             ...
             if step % 100 == 0:
                 tracker.record(step)          # uses the outputs of the forward pass just run
+                # or tracker.record(step, inputs=x_eval): a no-grad forward of the tracked model first
         tracker.remove(); df = tracker.frame()
+
+    For one snapshot of every layer and every rank measure, see `numerics.analyze`.
 
     Args:
         model: the network.
@@ -522,6 +525,7 @@ class RankTracker:
         self.eps = tuple(positive_float(e, "eps") for e in eps_values)
         self.weights = None if weights is None else np.asarray(to_numpy(weights, "weights"), dtype=np.float64)
         self.layers = tuple(names)
+        self.model = model
         self._latest: dict[str, torch.Tensor] = {}
         self._handles = [modules[name].register_forward_hook(self._hook(name)) for name in names]
         self.records: list[dict[str, Any]] = []
@@ -552,12 +556,18 @@ class RankTracker:
         return out
 
     def record(self, step: int, inputs: torch.Tensor | None = None, model: nn.Module | None = None) -> dict[tuple[str, float], int]:
-        """Append the ε-ranks at ``step``; with ``inputs`` (and ``model``) run a no-grad forward first."""
+        """Append the ε-ranks at ``step``; with ``inputs``, run a no-grad forward of the tracked model first.
+
+        ``model`` is accepted for older code and must be the tracked model (or a module that calls it).
+        """
+        if model is not None and not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if inputs is not None:
-            if model is None:
-                raise ValueError("record(inputs=...) needs model= too, to run the forward pass")
             with torch.no_grad():
-                model(inputs)
+                (model or self.model)(inputs)
+            missing = [name for name in self.layers if name not in self._latest]
+            if missing:
+                raise ValueError(f"model: the forward pass did not run the tracked layers {missing}")
         ranks = self.ranks()
         for (layer, e), r in ranks.items():
             self.records.append({"step": int(step), "layer": layer, "eps": e, "eps_rank": r})

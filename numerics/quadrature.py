@@ -76,7 +76,9 @@ class Quadrature:
 
     def _values(self, f: Any, name: str) -> np.ndarray:
         v = np.asarray(to_numpy(f, name), dtype=np.float64)
-        if v.ndim == 0 or v.shape[0] != self.size:
+        if v.ndim not in (1, 2):
+            raise ValueError(f"{name} must be ({self.size},) or ({self.size}, k) (values at the nodes), got shape {v.shape}")
+        if v.shape[0] != self.size:
             raise ValueError(f"{name} must have {self.size} rows (one per node), got shape {v.shape}")
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{name} must be finite")

@@ -359,6 +359,21 @@ logpdet_AB = sp.Symbol("logpdet_AB", real=True)
 logpdet_ApB = sp.Symbol("logpdet_ApB", real=True)
 
 _MASTER_ASSUMPTIONS = (sp.Le(k, rank_J), sp.Le(rank_J, min_width))
+# The paper's notation for `Bound.latex` (and `rankbounds theorems --latex`).
+LATEX_NAMES = {
+    "theta_norm2": r"\|\theta\|^2",
+    "schatten": r"\sum_i s_i^{2/L}",
+    "logdet_J": r"\sum_{i \le k} \log s_i(Jf(x))",
+    "H": r"\sum_\ell \sum_{i \le k} h(s_i(W_\ell))",
+    "T": r"\sum_\ell \sum_{i > k} s_i(W_\ell)^2",
+    "D": r"\sum_\ell \operatorname{dist}_F(W_\ell, \mathcal{P}_k)^2",
+    "rank_J": r"\operatorname{rank} Jf(x)",
+    "min_width": r"\min_\ell n_\ell",
+    "logpdet_A": r"\log|A|_+",
+    "logpdet_B": r"\log|B|_+",
+    "logpdet_AB": r"\log|AB|_+",
+    "logpdet_ApB": r"\log|A + B|_+",
+}
 _MASTER_WORDS = (
     "for any fully connected network f(x) = W_L σ(⋯σ(W_1 x + b_1)⋯) + b_L whose activation has "
     "|σ'| ≤ 1 (ReLU, leaky ReLU, tanh; biases optional, counted in ‖θ‖²), at any input x with "
@@ -379,6 +394,7 @@ MASTER_INEQUALITY = Bound(
         "(★) ‖θ‖² ≥ kL + 2 Σ_{i≤k} log s_i(Jf(x)) + Σ_ℓ[Σ_{i≤k} h(s_i(W_ℓ)) + Σ_{i>k} s_i(W_ℓ)²], "
         + _MASTER_WORDS
     ),
+    latex_names=LATEX_NAMES,
 )
 
 MASTER_AMGM = Bound(
@@ -391,6 +407,7 @@ MASTER_AMGM = Bound(
     assumptions=_MASTER_ASSUMPTIONS,
     ours=True,
     description="AM–GM form ‖θ‖² ≥ kL·(Π_{i≤k} s_i(Jf(x)))^{2/(kL)} + Σ_ℓΣ_{i>k} s_i(W_ℓ)², " + _MASTER_WORDS,
+    latex_names=LATEX_NAMES,
 )
 
 BOTTLENECK_DISTANCE = Bound(
@@ -406,6 +423,7 @@ BOTTLENECK_DISTANCE = Bound(
         "corollary of (★): Σ_ℓ dist_F(W_ℓ, rank-k partial isometries)² ≤ ‖θ‖² − kL − 2 Σ_{i≤k} log s_i(Jf(x)), "
         + _MASTER_WORDS
     ),
+    latex_names=LATEX_NAMES,
 )
 
 DEEP_LINEAR_COST = Bound(
@@ -421,6 +439,7 @@ DEEP_LINEAR_COST = Bound(
         "Σ_ℓ‖W_ℓ‖_F² ≥ R(A; L) = L Σ_i s_i(A)^{2/L} for every factorisation W_L⋯W_1 = A "
         "(schatten = Σ_i s_i(A)^{2/L}); equality iff the factors are balanced"
     ),
+    latex_names=LATEX_NAMES,
 )
 
 PDET_PRODUCT = Bound(
@@ -433,6 +452,7 @@ PDET_PRODUCT = Bound(
     assumptions=(),
     ours=True,
     description="log|A|₊ + log|B|₊ ≥ log|AB|₊ when rank AB = rank A = rank B (linear case of R⁽¹⁾ subadditivity under composition)",
+    latex_names=LATEX_NAMES,
 )
 
 PDET_SUM = Bound(
@@ -445,6 +465,7 @@ PDET_SUM = Bound(
     assumptions=(),
     ours=True,
     description="log|A|₊ + log|B|₊ ≥ log|A+B|₊ when rank(A+B) = rank A + rank B (linear case of R⁽¹⁾ subadditivity under addition)",
+    latex_names=LATEX_NAMES,
 )
 
 

@@ -400,6 +400,9 @@ def hermite_coefficients(activation: str, kmax: int, *, centred: bool = True) ->
 # Bounds checked by numerics.spikes
 # --------------------------------------------------------------------------------------------------
 _m, _ell = sp.symbols("m_measured ell_predicted", integer=True, nonnegative=True)
+# Notation for `Bound.latex` (and `rankbounds theorems --latex`).
+LATEX_NAMES = {"m_measured": r"m_{\mathrm{outliers}}", "ell_predicted": r"\ell(\alpha)", "P": r"\hat s_k",
+               "theta": r"\theta", "mu_k": r"\mu_k"}
 COUNT_BOUND = Bound(
     name="count_matches",
     citation="arXiv 2310.07891, Thm 3.3 (count ℓ(α), as relayed [R]); k ≤ 2 and μ_k ≠ 0 rule derived here: "
@@ -411,6 +414,7 @@ COUNT_BOUND = Bound(
     ours=True,
     description="measured outliers above 1.02× the control bulk edge equal ℓ(α) restricted to degrees k ≤ 2, "
     "at grid points outside the finite-size window above α_2",
+    latex_names=LATEX_NAMES,
 )
 
 _P, _theta, _mu, _n, _N = sp.symbols("P theta mu_k n N", real=True)
@@ -425,6 +429,7 @@ STRENGTH_BOUND = Bound(
     relation="<=",
     ours=True,
     description="He_k(ζ)ᵀ F He_k(g)/(‖·‖‖·‖) is within 15% of θ^k μ_k √(nN) for small θ",
+    latex_names=LATEX_NAMES,
 )
 
 register(

@@ -56,6 +56,8 @@ K_EIGEN = sp.Integer(1)
 _K = {"paper": K_PAPER, "tight": K_TIGHT, "eigen": K_EIGEN}
 VARIANTS = tuple(_K)
 _P_RANGE = (sp.Le(p, n),)
+# The paper's notation for `Bound.latex` (and `rankbounds theorems --latex`).
+LATEX_NAMES = {"L": r"\mathcal{L}", "eps": r"\varepsilon", "C_S": "C_S", "e2": r"\|f - \tilde f\|^2"}
 
 
 def penalty(variant: str) -> sp.Expr:
@@ -82,6 +84,7 @@ lemma3_1 = Bound(
     rhs=1 / sp.sqrt(p * (n - p) + sp.Min(p, n - p)),
     assumptions=(sp.Ge(p, 1), sp.Le(p, n - 1)),
     description="lower bound on max over p×p submatrices Q_S of σ_min(Q_S), Q an n×p orthonormal matrix (1 ≤ p ≤ n−1)",
+    latex_names=LATEX_NAMES,
 )
 
 thm3_2_paper = Bound(
@@ -93,6 +96,7 @@ thm3_2_paper = Bound(
     rhs=C * K_PAPER * eps,
     assumptions=_P_RANGE,
     description="‖f − f̃‖² ≤ C(p+1)(n−p)²ε for the p-neuron f̃ of the proof (rank-revealing subset)",
+    latex_names=LATEX_NAMES,
 )
 
 thm3_2_tight = Bound(
@@ -105,6 +109,7 @@ thm3_2_tight = Bound(
     assumptions=_P_RANGE,
     ours=True,
     description="‖f − f̃‖² ≤ C(p+1)(n−p)ε: the Gram eigenfunctions are orthogonal, so the tail sum becomes λ_{p+1} ≤ ε",
+    latex_names=LATEX_NAMES,
 )
 
 _THM33_SYMBOLS = (L, p, n, eps, C, C_S, d)
@@ -120,6 +125,7 @@ thm3_3_paper = Bound(
         "L ≥ max(0, (d − √(C(p+1)(n−p)²ε))/C_S)²; the paper's d is dist(u*, F_p); evaluated with "
         "d = dist(u*, span S_p) (S_p the rank-revealing neuron subset) it is the computable corollary, ours"
     ),
+    latex_names=LATEX_NAMES,
 )
 
 thm3_3_tight = Bound(
@@ -131,6 +137,7 @@ thm3_3_tight = Bound(
     assumptions=_P_RANGE,
     ours=True,
     description="L ≥ max(0, (d − √(C(p+1)(n−p)ε))/C_S)², d = dist(u*, F_p) or dist(u*, span S_p)",
+    latex_names=LATEX_NAMES,
 )
 
 thm3_3_eigen = Bound(
@@ -142,6 +149,7 @@ thm3_3_eigen = Bound(
     assumptions=_P_RANGE,
     ours=True,
     description="L ≥ max(0, (d − √(Cε))/C_S)², d = dist(u*, G_p), G_p = span of the top-p Gram eigenfunctions",
+    latex_names=LATEX_NAMES,
 )
 
 _THM33_BOUNDS = {"paper": thm3_3_paper, "tight": thm3_3_tight, "eigen": thm3_3_eigen}

@@ -52,8 +52,9 @@ def register(subparsers) -> None:
     p.add_argument("--activation", nargs="+", choices=("tanh", "relu", "elu", "cos", "sin", "gelu"),
                    help="activation(s) (default tanh)")
     p.add_argument("--init", nargs="+", choices=("torch", "paper", "xavier", "structured"),
-                   help="initialisation(s): torch default, paper U(-1/sqrt n, 1/sqrt n), xavier normal, "
-                        "structured first layer (eq. 4.3) (default paper)")
+                   help="initialisation(s): torch default U(-1/sqrt fan_in, 1/sqrt fan_in) (= the paper's rule on "
+                        "the hidden layers, U(-1, 1) on the first), paper U(-1/sqrt n, 1/sqrt n) on every layer, "
+                        "xavier normal, structured first layer (eq. 4.3) (default torch)")
     p.add_argument("--residual", action="store_true", help="ResNet layers y <- y + sigma(W y + b) (eq. 4.6)")
     p.add_argument("--steps", type=positive_int, help="optimiser steps")
     p.add_argument("--lr", type=positive_float, help="learning rate")
@@ -63,7 +64,15 @@ def register(subparsers) -> None:
     p.add_argument("--record-every", type=positive_int, metavar="K", help="record a row every K steps")
     p.add_argument("--eps", type=positive_float, nargs="+", help="eps values of the per-layer rank columns; the first is "
                                                         "the headline eps and the bounds' eps (default 1e-6 1e-3 1e-9)")
-    p.add_argument("--m", type=positive_int, help="Gauss-Legendre nodes (default 200)")
+    p.add_argument("--m", type=positive_int, help="Gauss-Legendre nodes of the training loss and the integral "
+                                                  "convention (default 200)")
+    p.add_argument("--convention", choices=("integral", "paper", "both"),
+                   help="measurement convention of the ranks and bounds: integral = weights that integrate "
+                        "(Gauss-Legendre, count lambda > eps); paper = eq. (4.1) as printed (uniform grid, weights "
+                        "1/2, 1, ..., 1, 1/2, count |lambda| > eps); both = both from the same networks "
+                        "(default: both)")
+    p.add_argument("--paper-m", type=positive_int, metavar="M",
+                   help="points of the paper convention's uniform grid (default 200)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="training dtype (records are float64 anyway)")
     p.add_argument("--no-bounds", action="store_true", help="skip the Thm 3.3 checks (faster)")
     p.add_argument("--threads", type=nonnegative_int, default=1,
@@ -78,7 +87,7 @@ def build_grid(args):
     import itertools
     from dataclasses import replace
 
-    from numerics.staircase_experiment import StaircaseGrid, profile_grid
+    from numerics.staircase_experiment import FIG2_INIT, StaircaseGrid, profile_grid
     from numerics.training import ModelSpec
 
     base = profile_grid(args.profile, args.seed)
@@ -87,7 +96,7 @@ def build_grid(args):
         depths = args.depth or sorted({s.depth for s in specs})
         widths = args.width or sorted({s.width for s in specs})
         acts = args.activation or ["tanh"]
-        inits = args.init or ["paper"]
+        inits = args.init or [FIG2_INIT]
         specs = tuple(ModelSpec(width=n, depth=L, activation=a, residual=args.residual, init=i)
                       for L, n, a, i in itertools.product(depths, widths, acts, inits))
     changes = {k: v for k, v in {
@@ -96,6 +105,10 @@ def build_grid(args):
     if args.eps:
         changes["eps"] = tuple(args.eps)
         changes["rank_eps"] = args.eps[0]
+    if args.convention is not None:
+        changes["conventions"] = ("integral", "paper") if args.convention == "both" else (args.convention,)
+    if args.paper_m is not None:
+        changes["paper_m"] = args.paper_m
     if args.no_bounds:
         changes["check_bounds"] = False
     if args.threads < 0:
@@ -104,7 +117,7 @@ def build_grid(args):
     config = replace(base.config, **changes)
     asked = seeds_from(args)
     seeds = asked or base.seeds
-    custom = specs is not base.specs or set(changes) - {"threads"} or asked or args.m
+    custom = specs is not base.specs or set(changes) - {"threads", "conventions"} or asked or args.m
     desc = "command-line grid" if custom else base.description
     return StaircaseGrid(specs, config, seeds, m=args.m or base.m, description=desc)
 
@@ -118,7 +131,7 @@ def run(args) -> int:
     grid = build_grid(args)
     result = run_staircase(grid, out_dir=args.out, quiet=args.quiet, seed=args.seed)
     summary = result.tables["summary"]
-    cols = [c for c in ("config", "seed", "final_mse", "rank_start", "final_eps_rank", "n_steps", "spearman")
+    cols = [c for c in ("config", "seed", "convention", "final_mse", "rank_start", "final_eps_rank", "n_steps", "spearman")
             if c in summary.columns]
     print(summary[cols].to_markdown(index=False, floatfmt=".4g"))
     if result.comparison is not None:

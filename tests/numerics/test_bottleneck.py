@@ -155,6 +155,10 @@ def test_task_is_deterministic_and_depends_on_k_latents_only():
 FAST = nb.PROFILE_CONFIGS["test"]
 
 
+def _fast_nets():
+    return [(cfg, *nb.trained_network(cfg), None) for cfg in FAST]
+
+
 @pytest.fixture(scope="module")
 def fast_summaries():
     out = []
@@ -244,9 +248,118 @@ def test_experiment_test_profile(tmp_path):
     assert res.violations == 0
     assert {"master", "master_amgm", "bottleneck_distance"} == set(res.checks["bound"])
     assert res.checks["network"].str.startswith("trained").any() and res.checks["network"].str.startswith("random").any()
-    assert all(p.exists() for p in res.figures) and len(res.figures) == 2
-    assert (tmp_path / "bottleneck_comparison.csv").exists()
+    assert all(p.exists() for p in res.figures) and len(res.figures) == 3
+    assert (tmp_path / "bottleneck_comparison.csv").exists() and (tmp_path / "bottleneck_setting.csv").exists()
+    assert list((tmp_path / "bottleneck_models").glob("L4_*.pt"))  # the cache lives beside the outputs
     assert set(res.comparison["reproduced"]) <= {"yes", "no", "n/a"}
+    # every comparison row names its source and its criterion; the abstract's claims are labelled as such
+    assert res.comparison["source"].str.len().gt(0).all() and res.comparison["criterion"].str.len().gt(0).all()
+    assert res.comparison["source"].str.contains("abstract").sum() >= 3
+    depth = res.tables["depth_summary"]
+    assert list(depth["depth"]) == [4, 8] and (depth["grad_norm"] > 0).all() and (depth["train_seconds"] > 0).all()
+    assert np.isfinite(res.tables["tail_exponents"]["exponent"]).all()
+
+
+def test_model_cache_dir_honours_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv(nb.MODEL_CACHE_ENV, raising=False)
+    assert nb.model_cache_dir(tmp_path) == tmp_path / "bottleneck_models"
+    assert nb.model_cache_dir(None) is None
+    monkeypatch.setenv(nb.MODEL_CACHE_ENV, str(tmp_path / "shared"))
+    assert nb.model_cache_dir(tmp_path) == tmp_path / "shared" and nb.model_cache_dir(None) == tmp_path / "shared"
+
+
+def test_cli_bottleneck_linear_runs_only_the_linear_experiment(tmp_path, capsys, monkeypatch):
+    from numerics.cli import main
+
+    def no_relu(*_a, **_k):
+        raise AssertionError("--linear must not run the ReLU experiment")
+
+    monkeypatch.setattr(nb, "experiment", no_relu)
+    rc = main(["bottleneck", "--linear", "--profile", "test", "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "closed_form_cost" in out
+    assert (tmp_path / "bottleneck_linear_fits.csv").exists()
+    assert not (tmp_path / "bottleneck_checks.csv").exists() and not (tmp_path / "bottleneck_models").exists()
+
+
+# -- the measurements and the training loop -----------------------------------------------------
+
+
+def test_near_one_count_tail_rms_and_fitted_exponent():
+    from numerics._bottleneck_measure import fitted_exponent, near_one_count, tail_rms
+
+    assert near_one_count([1.2, 0.9, 0.4, 0.01], 0.5) == 2  # |0.4 − 1| = 0.6 > 0.5
+    assert near_one_count([1.6, 1.5, 0.5], 0.5) == 2
+    with pytest.raises(ValueError, match="tol"):
+        near_one_count([1.0], 0.0)
+    # ((1/L) Σ_ℓ Σ_{i>k} s_i²)^{1/2}, unsorted input sorted first
+    assert tail_rms([np.array([1.0, 3.0, 2.0]), np.array([2.0, 0.5, 1.0])], 1) == pytest.approx(np.sqrt((4 + 1 + 1 + 0.25) / 2))
+    assert tail_rms([np.array([3.0, 2.0])], 2) == 0.0
+    L = np.array([6, 12, 25])
+    assert fitted_exponent(L, 0.7 * L ** -0.5) == pytest.approx(-0.5)
+    assert fitted_exponent(L, 2.0 * L**1.5) == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="distinct depths"):
+        fitted_exponent([5, 5], [1.0, 2.0])
+    with pytest.raises(ValueError, match="> 0"):
+        fitted_exponent([5, 6], [1.0, 0.0])
+
+
+def test_objective_terms_gradient_norm_is_the_objective_gradient():
+    # one linear layer without bias: C(W) = (1/N)Σ‖W x_i − y_i‖² + λ‖W‖², ∇C = (2/N)(W X − Y)ᵀ-form + 2λW
+    from numerics._bottleneck_nets import objective_terms
+
+    gen = torch.Generator().manual_seed(1)
+    net = nb.make_mlp(3, 4, 1, 2, bias=False, generator=gen)
+    X, Y = torch.randn(7, 3, generator=gen), torch.randn(7, 2, generator=gen)
+    W = net[0].weight.detach().double()
+    R = X.double() @ W.T - Y.double()
+    lam = 0.3
+    grad = 2.0 / 7 * R.T @ X.double() + 2 * lam * W
+    mse, n2, g = objective_terms(net, X, Y, lam)
+    assert mse == pytest.approx(float((R**2).sum() / 7)) and n2 == pytest.approx(float((W**2).sum()))
+    assert g == pytest.approx(float(torch.linalg.norm(grad)), rel=1e-10)
+    assert net[0].weight.grad is None  # measured on a copy
+
+
+def test_weight_decay_continuation_schedule_and_final_objective():
+    from numerics._bottleneck_nets import _weight_decay_schedule
+
+    sch = _weight_decay_schedule(1e-4, 1.0, (0.25, 0.75), 100)
+    assert sch(0) == sch(24) == 1.0 and sch(75) == sch(99) == 1e-4
+    assert sch(50) == pytest.approx(1e-2)  # geometric: halfway in log
+    assert _weight_decay_schedule(1e-4, None, (0.25, 0.75), 100)(0) == 1e-4
+    with pytest.raises(ValueError, match="anneal"):
+        _weight_decay_schedule(1e-4, 1.0, (0.8, 0.2), 100)
+    cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=80, lr=1e-2, lam_times_depth=3e-3,
+                              lam_times_depth_start=3.0, anneal=(0.25, 0.5))
+    model, task, res = nb._train(cfg, True)
+    lams = [h["weight_decay"] for h in res.history]
+    assert lams[0] == pytest.approx(1.0) and lams[-1] == pytest.approx(1e-3)  # λL/L at start and end
+    # the reported objective is the final (stated) one, not the continuation's
+    assert res.objective == pytest.approx(res.mse + cfg.weight_decay * res.theta_norm2)
+    assert res.grad_norm > 0 and res.seconds > 0
+
+
+def test_figures_are_returned_not_saved():
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from numerics._bottleneck_figures import depth_figure, heatmap_figure, representation_figure
+
+    backend = matplotlib.get_backend()
+    cfg, model, task, _res, _s = _fast_nets()[-1]
+    fig = heatmap_figure([model], [cfg.depth])
+    assert isinstance(fig, Figure) and len(fig.axes) == 2  # one panel + colour bar
+    fig = representation_figure(model, task.x, task.z, layers=[2, 4], k=task.k)
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    with pytest.raises(ValueError, match="hidden layers"):
+        representation_figure(model, task.x, task.z, layers=[cfg.depth], k=task.k)
+    import pandas as pd
+
+    fig = depth_figure(pd.DataFrame({"depth": [4, 8], "k": [2, 2], "theta_norm2_over_L": [8.0, 5.0],
+                                     "deviation_fraction": [1.0, 0.25], "tail_rms": [0.5, 0.3]}))
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert matplotlib.get_backend() == backend
 
 
 def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):

@@ -75,7 +75,7 @@ def test_positive_part_and_loss_bound_is_on_L_not_sqrt_L():
 def test_latex_renders():
     for b in (ts.thm3_3_paper, ts.thm3_3_tight, ts.thm3_3_eigen):
         tex = b.latex()
-        assert tex.startswith("L \\geq") and "\\max" in tex and "C_{S}" in tex
+        assert tex.startswith("\\mathcal{L} \\geq") and "\\max" in tex and "C_S" in tex and "\\varepsilon" in tex
     assert "\\leq" in ts.thm3_2_paper.latex() and "\\left(n - p\\right)^{2}" in ts.thm3_2_paper.latex()
     assert "\\min" in ts.lemma3_1.latex()
 
@@ -86,9 +86,9 @@ def test_wrong_or_missing_symbol_raises():
         ts.thm3_3_paper.evaluate(**{**{k: v for k, v in good.items() if k != "d"}, "D": 0.5})
     with pytest.raises(ValueError, match=r"missing value\(s\) for \['d'\]"):
         ts.thm3_3_tight.evaluate(**{k: v for k, v in good.items() if k != "d"})
-    with pytest.raises(ValueError, match="eps must be positive"):
+    with pytest.raises(ValueError, match="eps must be > 0"):
         ts.thm3_3_eigen.evaluate(**{**good, "eps": 0.0})
-    with pytest.raises(ValueError, match="p is an integer"):
+    with pytest.raises(ValueError, match="p must be integer-valued"):
         ts.thm3_3_paper.evaluate(**{**good, "p": 2.5})
 
 
