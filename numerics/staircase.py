@@ -291,8 +291,8 @@ def check_bounds_batch(p: Any, n: Any, eps: Any, C: Any, dist_span_S: Any, dist_
 
     Returns:
         The three `Check`s of `check_bounds` (``thm3_3_paper``, ``thm3_3_tight``, ``thm3_3_eigen``), each
-        with array fields (one entry per point): one vectorised `Bound.check` per bound. Where the
-        installed `Bound.check` takes only scalars, the points are checked one by one (same values).
+        with array fields (one entry per point): one vectorised `Bound.check` per bound, equal point by
+        point to the scalar checks.
     """
     cols = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (p, n, eps, C, dist_span_S, dist_G, loss)))
     if cols[0].ndim != 1:
@@ -302,18 +302,7 @@ def check_bounds_batch(p: Any, n: Any, eps: Any, C: Any, dist_span_S: Any, dist_
     if np.any(loss_ < 0) or not np.all(np.isfinite(loss_)):
         raise ValueError(f"loss must be finite and >= 0, got {loss_[~(np.isfinite(loss_) & (loss_ >= 0))][:3]}")
     bounds = ((th.thm3_3_paper, d_s), (th.thm3_3_tight, d_s), (th.thm3_3_eigen, d_g))
-    if loss_.size > 1:
-        try:
-            return [b.check(d=d, L=loss_, p=p_, n=n_, eps=eps_, C=c_, C_S=cs) for b, d in bounds]
-        except TypeError:  # a scalar-only Bound.check cannot turn an array into a float
-            pass
-    out = []
-    for b, d in bounds:
-        per = [b.check(d=float(d[i]), L=float(loss_[i]), p=int(p_[i]), n=int(n_[i]), eps=float(eps_[i]),
-                       C=float(c_[i]), C_S=cs) for i in range(loss_.size)]
-        out.append(Check(b.name, np.array([c.lhs for c in per]), np.array([c.rhs for c in per]),
-                         np.array([c.slack for c in per]), np.array([c.holds for c in per], dtype=bool)))
-    return out
+    return [b.check(d=d, L=loss_, p=p_, n=n_, eps=eps_, C=c_, C_S=cs) for b, d in bounds]
 
 
 def _vector(x: Any, size: int, name: str, what: str) -> np.ndarray:

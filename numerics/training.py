@@ -589,7 +589,8 @@ class _Recorder:
                 holds &= ok
                 self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"],
                                         "convention": c, "bound": chk.name, "lhs": float(chk.lhs[j]),
-                                        "rhs": float(chk.rhs[j]), "slack": float(chk.slack[j]), "holds": ok})
+                                        "rhs": float(chk.rhs[j]), "slack": float(chk.slack[j]), "holds": ok,
+                                        "rtol": chk.rtol, "atol": chk.atol, "tol": float(chk.tol[j])})
             row[column("holds", c)] = holds
 
     def frame(self) -> pd.DataFrame:
@@ -598,7 +599,7 @@ class _Recorder:
 
     def checks_frame(self) -> pd.DataFrame:
         self._finish()
-        cols = ["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds"]
+        cols = ["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds", "rtol", "atol", "tol"]
         return pd.DataFrame.from_records(self.check_rows, columns=cols)
 
 

@@ -604,6 +604,6 @@ def test_vectorised_bound_checks_equal_the_scalar_ones(problem):
     for i, (q, loss) in enumerate(zip(qs, losses)):
         for scalar, vec in zip(check_bounds(q, loss), batch):
             assert scalar.name == vec.name
-            assert (scalar.lhs, scalar.rhs, scalar.slack, scalar.holds) == (
-                float(vec.lhs[i]), float(vec.rhs[i]), float(vec.slack[i]), bool(vec.holds[i]))
+            assert (scalar.lhs, scalar.rhs, scalar.slack, scalar.holds, scalar.tol) == (
+                float(vec.lhs[i]), float(vec.rhs[i]), float(vec.slack[i]), bool(vec.holds[i]), float(vec.tol[i]))
     assert not all(bool(c.holds.all()) for c in batch)  # the too-small losses violate something
