@@ -17,12 +17,19 @@ import scipy.linalg
 from scipy.linalg.blas import dsyrk as _dsyrk
 
 from numerics._validation import (
+    Bool,
+    Integer,
+    Matrix,
+    Options,
+    Real,
+    Weights,
     as_matrix,
     as_weights,
     nonnegative_float,
     nonnegative_int,
     one_of,
     positive_float,
+    validate_params,
 )
 
 __all__ = [
@@ -165,6 +172,7 @@ def _svdvals(B: np.ndarray) -> np.ndarray:
     return np.sort(s)[::-1]
 
 
+@validate_params(A=Matrix(), weights=Weights())
 def singular_values(A: Any, weights: Any | None = None) -> np.ndarray:
     """σ(diag(√w) A) in float64, descending: the one spectrum every measure here reads.
 
@@ -187,6 +195,7 @@ def _weighted(features: Any, weights: Any | None) -> np.ndarray:
     return np.sqrt(w)[:, None] * phi
 
 
+@validate_params(features=Matrix(), weights=Weights())
 def gram_matrix(features: Any, weights: Any | None = None) -> np.ndarray:
     """M = Φᵀ diag(w) Φ, i.e. M_ij = ∫_Ω φ_i φ_j dx by quadrature (arXiv 2412.05144, eq. 2.2/4.1).
 
@@ -243,6 +252,7 @@ def _pad(values: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([values, np.zeros(n - values.size)])  # m < n: M has n − m zero eigenvalues
 
 
+@validate_params(features=Matrix(), weights=Weights(), method=Options(_EPS_RANK_METHODS[1:]))
 def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "svd") -> np.ndarray:
     """λ(M), descending, all n of them, for M = Φᵀ diag(w) Φ: σ(diag(√w)Φ)² (``"svd"``) or eigvalsh (``"gram"``).
 
@@ -256,6 +266,7 @@ def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "s
     return S.back(_pad(lam, S.shape[1]), 2)
 
 
+@validate_params(features=Matrix(), weights=Weights())
 def gram_error_bound(features: Any, weights: Any | None = None) -> float:
     """δ with |λ̂_i − λ_i| ≤ δ for the ``"gram"`` eigenvalues: (m + n)·u·tr(M), u the float64 unit roundoff.
 
@@ -271,6 +282,7 @@ def gram_error_bound(features: Any, weights: Any | None = None) -> float:
     return float(S.back((m + n) * np.finfo(np.float64).eps * np.einsum("ij,ij->", B, B), 2))
 
 
+@validate_params(features=Matrix(), weights=Weights(), eps=Real(low=0.0, closed="neither"), method=Options(_EPS_RANK_METHODS), absolute=Bool())
 def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: str = "auto", *,
                  absolute: bool = False) -> int:
     """r_ε(M) = #{λ(M) > ε}, M = Φᵀ diag(w) Φ (arXiv 2412.05144, Def. 2.5); #{|λ(M)| > ε} with ``absolute``.
@@ -306,6 +318,7 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
     return int(np.count_nonzero(_above(_svdvals(S.block()), S.e, eps, 2)))
 
 
+@validate_params(features=Matrix(), weights=Weights(), eps=Real(low=0.0))
 def is_eps_linearly_dependent(features: Any, eps: float, weights: Any | None = None) -> bool:
     """Def. 2.3 of arXiv 2412.05144: ∃ unit c with ‖Σ c_i φ_i‖² ≤ ε, i.e. λ_min(M) ≤ ε."""
     eps = nonnegative_float(eps, "eps")
@@ -325,6 +338,7 @@ def _default_rtol(A: Any, shape: tuple[int, int]) -> float:
     return max(shape) * float(eps)
 
 
+@validate_params(A=Matrix(), rtol=Real(low=0.0, allow_none=True), atol=Real(low=0.0, allow_none=True))
 def numerical_rank(A: Any, rtol: float | None = None, atol: float | None = None) -> int:
     """#{σ_i > max(atol, rtol·σ₁)}, with torch.linalg.matrix_rank semantics.
 
@@ -354,6 +368,7 @@ def _shannon_exp(p: np.ndarray) -> float:
     return float(np.exp(-np.sum(p * np.log(p))))
 
 
+@validate_params(A=Matrix(), spectrum=Options(("singular", "eigen")))
 def effective_rank(A: Any, spectrum: str = "singular") -> float:
     """exp H(p), p_i = σ_i/Σσ_j (Roy & Vetterli, EUSIPCO 2007); ``spectrum="eigen"`` uses p_i = σ_i²/Σσ_j².
 
@@ -367,12 +382,14 @@ def effective_rank(A: Any, spectrum: str = "singular") -> float:
     return 0.0 if total == 0 else _shannon_exp(x / total)
 
 
+@validate_params(A=Matrix())
 def stable_rank(A: Any) -> float:
     """‖A‖_F² / ‖A‖₂² = Σσ_i²/σ₁² (Rudelson & Vershynin 2007). 0 for the zero matrix. Computed on A/2ᵉ."""
     s = _spectrum(A)
     return 0.0 if s[0] == 0 else float(np.sum(s**2) / s[0] ** 2)
 
 
+@validate_params(A=Matrix())
 def participation_ratio(A: Any) -> float:
     """(Σλ_i)² / Σλ_i², λ_i = σ_i² (uncentred second moment of the columns). 0 for the zero matrix. Computed on A/2ᵉ."""
     lam = _spectrum(A) ** 2
@@ -380,6 +397,7 @@ def participation_ratio(A: Any) -> float:
     return 0.0 if den == 0 else float(np.sum(lam) ** 2 / den)
 
 
+@validate_params(A=Matrix(), k=Integer(low=0), norm=Options(("fro", "spectral")))
 def dist_to_rank(A: Any, k: int, norm: str = "fro") -> float:
     """min_{rank B ≤ k} ‖A − B‖ = (Σ_{i>k} σ_i²)^{1/2} (Frobenius) or σ_{k+1} (``norm="spectral"``).
 

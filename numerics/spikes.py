@@ -41,6 +41,9 @@ __all__ = [
     "top_singular_values",
     "experiment",
     "strength_experiment",
+    "spectrum_figure",
+    "count_figure",
+    "error_figure",
 ]
 
 EDGE_FACTOR = 1.02  # an outlier is a singular value above 1.02 × the control's top singular value
@@ -387,6 +390,22 @@ class SpikeMeasurement:
     projections: dict
     predicted_strengths: dict
 
+    def _repr_html_(self) -> str:
+        """A Jupyter table: the scalars, then per He_k degree the alignment, projection and prediction."""
+        import html
+
+        import pandas as pd
+
+        head = (f"<p><b>SpikeMeasurement</b> α={self.alpha}, η={self.eta:.4g}, θ={self.theta:.4g}: "
+                f"{self.count} outlier(s) above {EDGE_FACTOR}×edge = {EDGE_FACTOR * self.edge:.4g}; top σ "
+                f"{html.escape(', '.join(f'{v:.4g}' for v in self.singular_values))}</p>")
+        degrees = sorted(set(self.projections) | set(self.predicted_strengths))
+        table = pd.DataFrame({"degree k": degrees,
+                              "projection": [self.projections.get(k) for k in degrees],
+                              "θ^k μ_k √(nN)": [self.predicted_strengths.get(k) for k in degrees]})
+        overlaps = pd.DataFrame({"alignment": list(self.overlaps), "value": list(self.overlaps.values())})
+        return head + table.to_html(index=False, float_format=lambda v: f"{v:.4g}") + overlaps.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+
 
 def measure(
     dr: OneStepDraw, alpha: float | None, *, eta: float | None = None, k_top: int = 6, step: str = "normalised",
@@ -455,3 +474,24 @@ def strength_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, 
     from numerics._spikes_experiment import strength_experiment as run
 
     return run(profile, seed=seed, out_dir=out_dir, quiet=quiet)
+
+
+def spectrum_figure(spectrum):
+    """The spectrum of F with the control edge and the outliers, as a `matplotlib.figure.Figure`."""
+    from numerics._spikes_experiment import spectrum_figure as fig
+
+    return fig(spectrum)
+
+
+def count_figure(counts):
+    """Measured spike counts against α beside ℓ(α) (``experiment(...).tables["counts"]``), as a Figure."""
+    from numerics._spikes_experiment import count_figure as fig
+
+    return fig(counts)
+
+
+def error_figure(errors):
+    """Test MSE against α (``experiment(...).tables["test_error"]``), as a Figure."""
+    from numerics._spikes_experiment import error_figure as fig
+
+    return fig(errors)

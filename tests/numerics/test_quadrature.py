@@ -19,7 +19,12 @@ def test_gauss_legendre_exact_to_degree_2m_minus_1(m, a, length):
     q = gauss_legendre(a, b, m)
     deg = 2 * m - 1
     exact = (b ** (deg + 1) - a ** (deg + 1)) / (deg + 1)
-    np.testing.assert_allclose(q.integrate(q.points[:, 0] ** deg), exact, rtol=1e-9, atol=1e-9)
+    # The honest round-off scale is Σ|w_k x_k^deg| (terms up to ~|b|^(2m), far above the result when
+    # they cancel), times the relative error of x_k^deg and w_k, about (deg + m)·u; measured worst
+    # over 3000 random cases: 11× that, so 64× leaves room while a wrong rule misses by O(scale).
+    scale = float(np.sum(np.abs(q.weights * q.points[:, 0] ** deg)))
+    err = abs(q.integrate(q.points[:, 0] ** deg) - exact)
+    assert err <= 64 * (deg + m) * np.finfo(np.float64).eps * scale, (err, scale)
     np.testing.assert_allclose(q.volume, length, rtol=1e-13)
 
 
