@@ -68,7 +68,7 @@ _TINY = np.finfo(np.float64).tiny
 
 
 class _Scaled:
-    """B = diag(√w)Φ held as B = 2ᵉ·B̃, with 2ᵉ the binary scale of max|B| (so max|B̃| is in [1/4, 1)).
+    """B = diag(√w)Φ held as B = 2ᵉ·B̃, with 2ᵉ the binary scale of max|B| (so 2⁻⁶⁶ ≤ max|B̃| < 1).
 
     Every measure reads B̃, whose squares and Gram entries neither overflow nor underflow for any
     finite Φ and w, and scales back by the exact power of two 2ᵉ; on ordinary input B̃ is B/2ᵉ bit
