@@ -160,7 +160,7 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
     Specs of one shape (width, depth, activation, residual; e.g. the same net with two inits) and
     all their seeds train together as one batched model. With ``out_dir``, each finished group is
     written to ``out_dir/staircase_runs/`` and a rerun with the same settings loads it instead of
-    training again. ``info`` holds the timing of each group (GFLOP/s, fraction of peak), the
+    training again. ``info`` holds the timing of each group (GFLOP/s), the
     diverged members and ``models``: each group's final parameters (`final_models` format; a resumed
     group's are read back from its ``.pt`` file when there is one).
     """
@@ -413,6 +413,9 @@ def convention_view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
 def checks_from_trajectory(traj: pd.DataFrame) -> pd.DataFrame:
     """Long-form checks (one row per configuration, seed, step, convention and bound) from the bound columns."""
     frames = []
+    if "loss" in traj.columns:
+        traj = traj[traj["loss"].notna()]  # a diverged member's NaN marker row holds no check
+    diverged = traj["diverged"].astype(bool) if "diverged" in traj.columns else pd.Series(False, index=traj.index)
     for conv in conventions_in(traj):
         view = convention_view(traj, conv)
         for name in BOUND_NAMES:
@@ -421,17 +424,18 @@ def checks_from_trajectory(traj: pd.DataFrame) -> pd.DataFrame:
             frames.append(pd.DataFrame({
                 "config": view["config"], "seed": view["seed"], "step": view["step"], "convention": conv,
                 "bound": name, "lhs": view[f"{name}_lhs"], "rhs": view[name], "slack": view[f"{name}_slack"],
-                "holds": view[f"{name}_holds"].astype(bool),
+                "holds": view[f"{name}_holds"].astype(bool), "diverged": diverged,
             }))
     if not frames:
-        return pd.DataFrame(columns=["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds"])
+        return pd.DataFrame(columns=["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds",
+                                     "diverged"])
     return pd.concat(frames, ignore_index=True)
 
 
 def _layer_columns(traj: pd.DataFrame, eps: float) -> list[tuple[int, str]]:
     out = []
     k = 1
-    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().all():
+    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().any():
         out.append((k, rank_column(k, eps)))
         k += 1
     return out
@@ -443,13 +447,18 @@ def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6, convention: str = 
     view = convention_view(traj, convention)
     rows = []
     for (config, seed), g in view.groupby(["config", "seed"], sort=False):
-        g = g.sort_values("step")
+        g = g.sort_values("step", kind="stable")
         last = g.iloc[-1]
-        stats = analyse_trajectory(g)
         row: dict[str, Any] = {"config": config, "seed": int(seed), "convention": convention}
         for col in ("depth", "width", "activation", "init"):
             if col in g.columns:
-                row[col] = last[col]
+                row[col] = g[col].dropna().iloc[-1] if g[col].notna().any() else None
+        if "diverged" in g.columns and g["diverged"].astype(bool).any():
+            # a diverged member's final metrics are NaN: nothing after the blow-up is a measurement
+            rows.append({**row, "steps": int(last["step"]), "final_loss": math.nan, "final_mse": math.nan,
+                         "final_eps_rank": math.nan, "diverged": True, "diverged_at": int(last["step"])})
+            continue
+        stats = analyse_trajectory(g)
         row.update({
             "steps": int(last["step"]),
             "final_loss": float(last["loss"]),
@@ -473,8 +482,8 @@ def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6, convention: str = 
             if name in g.columns:
                 row[f"min_slack_{name}"] = float(g[f"{name}_slack"].min())
                 row[f"violations_{name}"] = int((~g[f"{name}_holds"].astype(bool)).sum())
-        diverged = last.get("diverged_at") if "diverged_at" in g.columns else None
-        row["diverged_at"] = None if diverged is None or (isinstance(diverged, float) and math.isnan(diverged)) else int(diverged)
+        row["diverged"] = False
+        row["diverged_at"] = None
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -488,7 +497,9 @@ def steps_table(traj: pd.DataFrame, convention: str = "integral") -> pd.DataFram
     """Every detected staircase step of every run under ``convention`` (`segment_staircase` with its defaults)."""
     frames = []
     for (config, seed), g in convention_view(traj, convention).groupby(["config", "seed"], sort=False):
-        g = g.sort_values("step")
+        g = g[g["loss"].notna()].sort_values("step")  # without a diverged member's NaN marker row
+        if g.empty:
+            continue
         s = segment_staircase(g["step"], g["eps_rank"], g["loss"])
         st = s.steps.copy()
         st.insert(0, "config", config)
@@ -501,6 +512,7 @@ def steps_table(traj: pd.DataFrame, convention: str = "integral") -> pd.DataFram
 RANK_FACTOR = 0.9  # a final ε-rank is "reproduced" when the median over seeds is ≥ 0.9 × the paper's
 LOSS_FACTOR = 10.0  # a final loss is "reproduced" within this factor (the figure is read by eye on a log axis)
 SPEARMAN_MAX = -0.6  # the staircase's rank–loss anticorrelation is "reproduced" when the median ρ ≤ −0.6
+_LOSS_CRITERION = f"loss: within a factor {LOSS_FACTOR:g} of the paper's (read by eye off a log axis)"
 
 
 def _panels(summary: pd.DataFrame):
@@ -525,20 +537,33 @@ def comparison_table(summary: pd.DataFrame, grid: StaircaseGrid) -> pd.DataFrame
     rows = []
     settings = grid.settings() + (f" [{grid.description}]" if grid.description else "")
     for conv, depth, width, paper, sel in _panels(summary):
+        tag = f"Fig. 2{paper['panel']} L={depth}, n={width} [{conv} convention]"
+        rank_label = f"{tag}: final eps-rank (eps={grid.config.rank_eps:g})"
+        rank_criterion = f"eps-rank: ours >= {RANK_FACTOR:g} x paper's"
+        gone = sel["diverged"].astype(bool) if "diverged" in sel else pd.Series(False, index=sel.index)
+        if gone.all():  # a diverged run gives no number to compare
+            for label, value, crit in ((rank_label, paper["rank"], rank_criterion),
+                                       (f"{tag}: final loss (MSE)", paper["loss"], _LOSS_CRITERION)):
+                rows.append(comparison_row(label, "not given" if value is None else value,
+                                           f"diverged ({len(sel)} of {len(sel)} seeds)", settings, reproduced=False,
+                                           criterion=crit))
+            continue
+        panel_settings = settings
+        if gone.any():
+            panel_settings = f"{settings}; median of {int((~gone).sum())} seeds, {int(gone.sum())} diverged and excluded"
+        sel = sel[~gone]
         rank = float(sel["final_eps_rank"].median())
         mse = float(sel["final_mse"].median())
-        tag = f"Fig. 2{paper['panel']} L={depth}, n={width} [{conv} convention]"
-        rows.append(comparison_row(f"{tag}: final eps-rank (eps={grid.config.rank_eps:g})", paper["rank"], rank,
-                                   settings, reproduced=rank >= RANK_FACTOR * paper["rank"],
-                                   criterion=f"eps-rank: ours >= {RANK_FACTOR:g} x paper's"))
+        rows.append(comparison_row(rank_label, paper["rank"], rank, panel_settings,
+                                   reproduced=rank >= RANK_FACTOR * paper["rank"], criterion=rank_criterion))
         if paper["loss"] is None:
-            rows.append(comparison_row(f"{tag}: final loss (MSE)", "not given", mse, settings, reproduced=None,
-                                       criterion="loss: within a factor 10 of the paper's (read by eye off a log axis)"))
+            rows.append(comparison_row(f"{tag}: final loss (MSE)", "not given", mse, panel_settings, reproduced=None,
+                                       criterion=_LOSS_CRITERION))
         else:
             ratio = mse / paper["loss"]
-            rows.append(comparison_row(f"{tag}: final loss (MSE)", paper["loss"], mse, settings,
+            rows.append(comparison_row(f"{tag}: final loss (MSE)", paper["loss"], mse, panel_settings,
                                        reproduced=bool(1 / LOSS_FACTOR <= ratio <= LOSS_FACTOR),
-                                       criterion=f"loss: within a factor {LOSS_FACTOR:g} of the paper's (read by eye off a log axis)"))
+                                       criterion=_LOSS_CRITERION))
     return pd.DataFrame(rows, columns=["quantity", "paper", "ours", "ratio", "settings", "reproduced", "criterion"])
 
 
@@ -562,6 +587,13 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
             sel = sel_all if init is None else sel_all[sel_all["init"] == init]
             if sel.empty:
                 continue
+            gone = int(sel["diverged"].astype(bool).sum()) if "diverged" in sel else 0
+            if gone:  # diverged members give no numbers
+                sel = sel[~sel["diverged"].astype(bool)]
+                if sel.empty:
+                    rows.append({"panel": f"Fig. 2{paper['panel']} L={depth}, n={width}", "init": init,
+                                 "convention": conv, "seeds": 0, "diverged": gone, FIG2_VERDICT: "every seed diverged"})
+                    continue
             rank = sel["final_eps_rank"]
             med, mse = float(rank.median()), float(sel["final_mse"].median())
             rho = float(sel["spearman"].median())
@@ -575,7 +607,7 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
                      "loss " + ("n/a" if loss_ok is None else "yes" if loss_ok else "no")]
             rows.append({
                 "panel": f"Fig. 2{paper['panel']} L={depth}, n={width}", "init": init, "convention": conv,
-                "seeds": len(sel), "paper final rank": paper["rank"], "ours median": med,
+                "seeds": len(sel), "diverged": gone, "paper final rank": paper["rank"], "ours median": med,
                 "ours range": f"{int(rank.min())}–{int(rank.max())}", "rank ratio": med / paper["rank"],
                 "Spearman median": rho,
                 "Spearman range": f"{sel['spearman'].min():.2f} … {sel['spearman'].max():.2f}",
@@ -682,11 +714,12 @@ def _notes(summary: pd.DataFrame, timing: pd.DataFrame, info: dict, grid: Stairc
         if len(t):
             notes.append(
                 "training throughput: " + ", ".join(
-                    f"{r.config}: {r.gflops:.2f} GFLOP/s = {100 * r.peak_fraction:.1f}% of peak" for r in t.itertuples())
-                + " (matmul FLOPs, 3x forward; peak 76 GFLOP/s float64 on 2 cores)."
+                    f"{r.config}: {r.gflops:.2f} GFLOP/s" for r in t.itertuples())
+                + " (matmul FLOPs, 3x forward; `make bench` measures this machine's matmul peak)."
             )
     if info["diverged"]:
-        notes.append(f"diverged runs (excluded from the rows after divergence): {info['diverged']}.")
+        notes.append(f"diverged runs (NaN final metrics, excluded from the comparison; rule in numerics.training."
+                     f"train_members): {info['diverged']}.")
     return notes
 
 

@@ -71,14 +71,15 @@ def register(subparsers) -> None:
     p.add_argument("--record-every", type=positive_int, metavar="K", help="record a row every K steps")
     p.add_argument("--eps", type=positive_float, nargs="+", help="eps values of the per-layer rank columns; the first is "
                                                         "the headline eps and the bounds' eps (default 1e-6 1e-3 1e-9)")
-    p.add_argument("--m", type=positive_int, help="Gauss-Legendre nodes of the training loss and the integral convention "
-                                         "(default 200)")
+    p.add_argument("--m", type=positive_int, help="Gauss-Legendre nodes of the training loss and the integral "
+                                                  "convention (default 200)")
     p.add_argument("--convention", choices=("integral", "paper", "both"),
                    help="measurement convention of the ranks and bounds: integral = weights that integrate "
                         "(Gauss-Legendre, count lambda > eps); paper = eq. (4.1) as printed (uniform grid, weights "
                         "1/2, 1, ..., 1, 1/2, count |lambda| > eps); both = both from the same networks "
                         "(default: both)")
-    p.add_argument("--paper-m", type=positive_int, metavar="M", help="points of the paper convention's uniform grid (default 200)")
+    p.add_argument("--paper-m", type=positive_int, metavar="M",
+                   help="points of the paper convention's uniform grid (default 200)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="training dtype (records are float64 anyway)")
     p.add_argument("--no-bounds", action="store_true", help="skip the Thm 3.3 checks (faster)")
     p.add_argument("--threads", type=nonnegative_int, default=1,
