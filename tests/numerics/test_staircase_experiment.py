@@ -248,7 +248,7 @@ def test_cli_rejects_bad_values(tmp_path, capsys):
 
 # --- Fig. 2 at paper scale (slow): all four panels, torch init, 3 seeds, both conventions -----------------
 # Measured (issue 13, seeds 0-2, paper convention, final eps-rank): (a) 36/41/44, (b) 25/24/23, (c) 49/50/49,
-# (d) 25/25/25; Spearman over the rise <= -0.90 in every run. The floors keep a margin of 2-3 below the medians.
+# (d) 25/25/25; Spearman over the rise <= -0.86 in every run. The floors keep a margin of 2-3 below the medians.
 FIG2_FLOORS = {(2, 50): 38, (2, 25): 22, (4, 50): 46, (4, 25): 24}
 _FIG2A_GAP = (
     "finding: Fig. 2(a) (L=2, n=50) reaches 50; ours ends at 36/41/44 (seeds 0-2; 5 seeds: median 43, 36-44) "
@@ -283,7 +283,7 @@ def test_fig2_paper_scale_staircase_and_bounds(fig2_paper_scale):
     assert traj["holds"].all() and traj["holds@paper"].all()
     paper = summary[summary.convention == "paper"]
     assert paper["rank_start"].between(4, 10).all(), paper  # Fig. 2 starts at about 5-10
-    assert (paper["spearman_rise"] <= -0.85).all(), paper
+    assert (paper["spearman_rise"] <= -0.8).all(), paper
     assert (paper.groupby("config")["spearman"].median() <= -0.5).all(), paper
     for (depth, width), floor in FIG2_FLOORS.items():
         sel = _panel(summary, depth, width)
