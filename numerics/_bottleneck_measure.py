@@ -36,6 +36,9 @@ __all__ = [
     "master_checks",
     "MASTER_BOUNDS",
     "layer_table",
+    "near_one_count",
+    "tail_rms",
+    "fitted_exponent",
 ]
 
 MASTER_BOUNDS = (MASTER_INEQUALITY, MASTER_AMGM, BOTTLENECK_DISTANCE)
@@ -166,3 +169,30 @@ def layer_table(model: nn.Module, x: Any, k: int, *, gap: float = 0.2, top: int 
     return pd.DataFrame(rows)
 
 
+
+
+def near_one_count(s: Any, tol: float) -> int:
+    """#{i : |s_i − 1| ≤ tol}: singular values "close to 1" in the sense of arXiv 2305.19008's abstract."""
+    tol = positive_float(tol, "tol")
+    v = np.asarray(s, dtype=np.float64).reshape(-1)
+    return int(np.count_nonzero(np.abs(v - 1.0) <= tol))
+
+
+def tail_rms(layer_svals: list[np.ndarray], k: int) -> float:
+    """((1/L) Σ_ℓ Σ_{i>k} s_i(W_ℓ)²)^{1/2}: the root-mean-square tail that the corollary bounds by (C/L)^{1/2}."""
+    k = positive_int(k, "k")
+    if not layer_svals:
+        raise ValueError("layer_svals must hold at least one layer")
+    total = sum(float(np.sum(np.sort(np.asarray(s, dtype=np.float64))[::-1][k:] ** 2)) for s in layer_svals)
+    return float(np.sqrt(total / len(layer_svals)))
+
+
+def fitted_exponent(depths: Any, values: Any) -> float:
+    """Least-squares slope p of log(value) = p·log(L) + c (the exponent of value ∝ L^p); needs ≥ 2 depths, values > 0."""
+    L = np.asarray(depths, dtype=np.float64).reshape(-1)
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    if L.size != v.size or L.size < 2 or np.unique(L).size < 2:
+        raise ValueError(f"depths and values must have equal length with >= 2 distinct depths, got {L.tolist()} and {v.tolist()}")
+    if not (np.all(np.isfinite(v)) and np.all(v > 0) and np.all(L > 0)):
+        raise ValueError(f"depths and values must be finite and > 0, got {L.tolist()} and {v.tolist()}")
+    return float(np.polyfit(np.log(L), np.log(v), 1)[0])

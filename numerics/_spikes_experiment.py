@@ -169,16 +169,16 @@ def _s2_edge_rows(ns, seed: int, quiet: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _figures(counts, errors, spectrum, out_dir: Path, config, seed) -> list[Path]:
-    import matplotlib
+def _axes(width: float = 6, height: float = 3.5):
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width, height))
+    return fig, fig.add_subplot()
 
-    from numerics.io import save_figure
 
-    paths = []
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+def spectrum_figure(spectrum):
+    """Histogram of the singular values of F with the control bulk edge and the outliers (a Figure)."""
+    fig, ax = _axes()
     s, edge, label = spectrum
     ax.hist(s, bins=80, color="0.6")
     ax.axvline(edge, color="k", ls="--", label="control bulk edge")
@@ -189,10 +189,12 @@ def _figures(counts, errors, spectrum, out_dir: Path, config, seed) -> list[Path
     ax.set_yscale("log")
     ax.set_title(label)
     ax.legend(fontsize=8)
-    paths.append(save_figure(fig, out_dir / "spikes_spectrum.png", config=config, seed=seed))
-    plt.close(fig)
+    return fig
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+
+def count_figure(counts: pd.DataFrame):
+    """Measured outlier counts against α beside the predicted staircase ℓ(α) (a Figure)."""
+    fig, ax = _axes()
     grid = np.linspace(0, 0.499, 500)
     for i, act in enumerate(sorted(counts["activation"].unique())):
         sel = counts[counts["activation"] == act].groupby("alpha")["measured"].mean()
@@ -206,23 +208,32 @@ def _figures(counts, errors, spectrum, out_dir: Path, config, seed) -> list[Path
     ax.set_ylabel("spikes")
     ax.set_ylim(-0.2, 4.5)
     ax.legend(fontsize=7)
-    paths.append(save_figure(fig, out_dir / "spikes_count_vs_alpha.png", config=config, seed=seed))
-    plt.close(fig)
+    return fig
 
+
+def error_figure(errors: pd.DataFrame):
+    """Test MSE (mean ± std over seeds) against α, with the random-features baseline (a Figure)."""
+    fig, ax = _axes()
+    summ = error_summary(errors)
+    for i, act in enumerate(summ["activation"].unique()):
+        sel = summ[(summ["activation"] == act) & (summ["alpha"] != "RF")]
+        ax.errorbar(sel["alpha"].astype(float), sel["mean"], yerr=sel["std"], fmt="o-", color=f"C{i}", label=act)
+        rf = summ[(summ["activation"] == act) & (summ["alpha"] == "RF")]["mean"].iloc[0]
+        ax.axhline(rf, color=f"C{i}", ls=":", label=f"{act} random features (η=0)")
+    ax.axvline(0.25, color="k", lw=0.5)
+    ax.set_xlabel("α")
+    ax.set_ylabel("test MSE (mean ± std over seeds)")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def _figures(counts, errors, spectrum, out_dir: Path, config, seed) -> list[Path]:
+    from numerics.io import save_figure
+
+    paths = [save_figure(spectrum_figure(spectrum), out_dir / "spikes_spectrum.png", config=config, seed=seed),
+             save_figure(count_figure(counts), out_dir / "spikes_count_vs_alpha.png", config=config, seed=seed)]
     if errors is not None and not errors.empty:
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        summ = error_summary(errors)
-        for i, act in enumerate(summ["activation"].unique()):
-            sel = summ[(summ["activation"] == act) & (summ["alpha"] != "RF")]
-            ax.errorbar(sel["alpha"].astype(float), sel["mean"], yerr=sel["std"], fmt="o-", color=f"C{i}", label=act)
-            rf = summ[(summ["activation"] == act) & (summ["alpha"] == "RF")]["mean"].iloc[0]
-            ax.axhline(rf, color=f"C{i}", ls=":", label=f"{act} random features (η=0)")
-        ax.axvline(0.25, color="k", lw=0.5)
-        ax.set_xlabel("α")
-        ax.set_ylabel("test MSE (mean ± std over seeds)")
-        ax.legend(fontsize=7)
-        paths.append(save_figure(fig, out_dir / "spikes_test_error.png", config=config, seed=seed))
-        plt.close(fig)
+        paths.append(save_figure(error_figure(errors), out_dir / "spikes_test_error.png", config=config, seed=seed))
     return paths
 
 

@@ -24,11 +24,12 @@ def entry_point_modules() -> list[str]:
     return [ep.value.split(":")[0] for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)]
 
 
-def load_plugins(modules: list[str] | tuple[str, ...] = (), *, entry_points: bool = True) -> list[str]:
+def load_plugins(modules: list[str] | tuple[str, ...] = (), *, entry_points: bool = True, option: str = "--plugin") -> list[str]:
     """Import each plugin module (and, with ``entry_points``, every module of the entry-point group).
 
     The current folder is searched first, as ``python -c "import my_theorems"`` would. A module
-    that cannot be imported raises ValueError naming it (the CLI turns that into one line, exit 2).
+    that cannot be imported raises ValueError naming it and ``option`` (the CLI turns that into one
+    line, exit 2).
     Returns the modules imported, in order.
     """
     names = list(modules) + (entry_point_modules() if entry_points else [])
@@ -39,12 +40,12 @@ def load_plugins(modules: list[str] | tuple[str, ...] = (), *, entry_points: boo
     for name in names:
         if not isinstance(name, str) or not name or name.endswith(".py"):
             hint = f" (a module name, not a file: {name[:-3]!r})" if isinstance(name, str) and name.endswith(".py") else ""
-            raise ValueError(f"--plugin must name an importable module, got {name!r}{hint}")
+            raise ValueError(f"{option} must name an importable module, got {name!r}{hint}")
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name and name.startswith(exc.name):
-                raise ValueError(f"--plugin {name!r}: no module named {exc.name!r} (searched {cwd} and sys.path)") from None
+                raise ValueError(f"{option} {name!r}: no module named {exc.name!r} (searched {cwd} and sys.path)") from None
             raise
         loaded.append(name)
     return loaded

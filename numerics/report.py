@@ -26,7 +26,7 @@ from typing import Callable
 
 import pandas as pd
 
-from numerics.experiment import ExperimentResult, check_profile
+from numerics.experiment import ExperimentResult, check_profile, comparison_counts
 from numerics.io import atomic_write_text, provenance, write_table
 
 __all__ = ["TheoremOutcome", "run_report", "run_folder", "paper_folder", "render_markdown", "render_html",
@@ -57,14 +57,12 @@ class TheoremOutcome:
     def comparison(self) -> pd.DataFrame | None:
         return None if self.result is None else self.result.comparison
 
-
-def comparison_counts(comparison: pd.DataFrame | None) -> dict[str, int]:
-    """Paper numbers ``reproduced`` (yes), ``not_reproduced`` (no) and ``not_comparable`` (n/a) in a comparison table."""
-    if comparison is None or comparison.empty:
-        return {"reproduced": 0, "not_reproduced": 0, "not_comparable": 0}
-    col = comparison["reproduced"].astype(str).str.strip().str.lower()
-    return {"reproduced": int((col == "yes").sum()), "not_reproduced": int((col == "no").sum()),
-            "not_comparable": int((~col.isin(["yes", "no"])).sum())}
+    def _repr_html_(self) -> str:
+        """Jupyter: the status line, then the experiment's own summary (or the error)."""
+        head = f"<p><b>{html.escape(self.theorem_id)}</b>: {html.escape(self.status)} ({self.seconds:.1f} s)</p>"
+        if self.error:
+            return head + f"<pre>{html.escape(self.error)}</pre>"
+        return head + _html_table(self.summary) + ("" if self.comparison is None else _html_comparison(self.comparison))
 
 
 def comparison_caption(comparison: pd.DataFrame) -> str:

@@ -32,10 +32,15 @@ This command:
 Outputs in --out: bottleneck_checks (one row per network, sample, k, bound), bottleneck_comparison
 (the paper's qualitative claims: reproduced yes/no with settings), bottleneck_depth_summary,
 bottleneck_layers_L<depth> (per-layer spectra), bottleneck_singular_values.png (per-layer heat map),
-bottleneck_depth.png; with --linear also the deep linear networks against R(A; L) = L Σ s_i^{2/L}.
+bottleneck_depth.png, bottleneck_representation_L<depth>.png (the 2-D middle representation coloured by
+the latent angle of (z_1, z_2)), bottleneck_setting (every training parameter and its source),
+bottleneck_tail_exponents (the fitted exponent of the tail singular values against L).
+With --linear, only the deep linear networks against R(A; L) = L Σ s_i^{2/L} (bottleneck_linear_*).
 
 Defaults come from --profile (test: L=4,8 width 30, seconds; quick: L=6,9,12 N=200 8000 steps, about a minute;
-paper: L=6..18 N=500 12k-30k steps, several minutes). --depths and the other options override them.
+paper: the paper's stated setting, width 200, λ = 2·10⁻⁴ in (λ/L)‖θ‖², at L = 6, 12, 25, N = 500,
+8000 Adam steps with a λ-continuation; about an hour on one core). --depths and the other options override
+them. Trained models are cached in --out/bottleneck_models, or in $RANKBOUNDS_MODEL_CACHE when set.
 
 Examples:
   rankbounds bottleneck --profile test --out results/bottleneck_test
@@ -62,7 +67,7 @@ def register(subparsers) -> None:
     p.add_argument("--lam-times-depth", type=nonnegative_float, help="λ·L; the weight decay is λ = value / L")
     p.add_argument("--no-bias", action="store_true", help="train without biases")
     p.add_argument("--linear", action="store_true",
-                   help="also train deep linear networks and compare ‖θ‖² with L Σ s_i^{2/L}")
+                   help="run only the deep linear networks: compare ‖θ‖² with L Σ s_i^{2/L} (no ReLU experiment)")
     p.set_defaults(func=run)
 
 
@@ -83,6 +88,14 @@ def run(args) -> int:
 
     import numerics.bottleneck as nb
 
+    if args.linear:
+        lin = nb.linear_experiment(args.profile, seed=args.seed, out_dir=args.out, quiet=args.quiet)
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(lin.tables["linear_fits"].to_string(index=False))
+        for note in lin.notes:
+            print("-", note)
+        print(f"tables in {args.out}")
+        return 0 if lin.violations == 0 else 1
     base = nb.PROFILE_CONFIGS[args.profile]
     overrides = _overrides(args)
     for key in ("width", "n", "k", "steps"):
@@ -103,10 +116,5 @@ def run(args) -> int:
         print(res.comparison[["quantity", "ours", "reproduced"]].to_string(index=False))
     for note in res.notes:
         print("-", note)
-    if args.linear:
-        lin = nb.linear_experiment(args.profile, seed=args.seed, out_dir=args.out, quiet=args.quiet)
-        print(lin.tables["linear_fits"].to_string(index=False))
-        for note in lin.notes:
-            print("-", note)
     print(f"tables and figures in {args.out}")
     return 0 if res.violations == 0 else 1

@@ -3,6 +3,9 @@ networks; trained networks show the bottleneck (fast version here, paper scale u
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -155,6 +158,10 @@ def test_task_is_deterministic_and_depends_on_k_latents_only():
 FAST = nb.PROFILE_CONFIGS["test"]
 
 
+def _fast_nets():
+    return [(cfg, *nb.trained_network(cfg), None) for cfg in FAST]
+
+
 @pytest.fixture(scope="module")
 def fast_summaries():
     out = []
@@ -244,9 +251,118 @@ def test_experiment_test_profile(tmp_path):
     assert res.violations == 0
     assert {"master", "master_amgm", "bottleneck_distance"} == set(res.checks["bound"])
     assert res.checks["network"].str.startswith("trained").any() and res.checks["network"].str.startswith("random").any()
-    assert all(p.exists() for p in res.figures) and len(res.figures) == 2
-    assert (tmp_path / "bottleneck_comparison.csv").exists()
+    assert all(p.exists() for p in res.figures) and len(res.figures) == 3
+    assert (tmp_path / "bottleneck_comparison.csv").exists() and (tmp_path / "bottleneck_setting.csv").exists()
+    assert list((tmp_path / "bottleneck_models").glob("L4_*.pt"))  # the cache lives beside the outputs
     assert set(res.comparison["reproduced"]) <= {"yes", "no", "n/a"}
+    # every comparison row names its source and its criterion; the abstract's claims are labelled as such
+    assert res.comparison["source"].str.len().gt(0).all() and res.comparison["criterion"].str.len().gt(0).all()
+    assert res.comparison["source"].str.contains("abstract").sum() >= 3
+    depth = res.tables["depth_summary"]
+    assert list(depth["depth"]) == [4, 8] and (depth["grad_norm"] > 0).all() and (depth["train_seconds"] > 0).all()
+    assert np.isfinite(res.tables["tail_exponents"]["exponent"]).all()
+
+
+def test_model_cache_dir_honours_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv(nb.MODEL_CACHE_ENV, raising=False)
+    assert nb.model_cache_dir(tmp_path) == tmp_path / "bottleneck_models"
+    assert nb.model_cache_dir(None) is None
+    monkeypatch.setenv(nb.MODEL_CACHE_ENV, str(tmp_path / "shared"))
+    assert nb.model_cache_dir(tmp_path) == tmp_path / "shared" and nb.model_cache_dir(None) == tmp_path / "shared"
+
+
+def test_cli_bottleneck_linear_runs_only_the_linear_experiment(tmp_path, capsys, monkeypatch):
+    from numerics.cli import main
+
+    def no_relu(*_a, **_k):
+        raise AssertionError("--linear must not run the ReLU experiment")
+
+    monkeypatch.setattr(nb, "experiment", no_relu)
+    rc = main(["bottleneck", "--linear", "--profile", "test", "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "closed_form_cost" in out
+    assert (tmp_path / "bottleneck_linear_fits.csv").exists()
+    assert not (tmp_path / "bottleneck_checks.csv").exists() and not (tmp_path / "bottleneck_models").exists()
+
+
+# -- the measurements and the training loop -----------------------------------------------------
+
+
+def test_near_one_count_tail_rms_and_fitted_exponent():
+    from numerics._bottleneck_measure import fitted_exponent, near_one_count, tail_rms
+
+    assert near_one_count([1.2, 0.9, 0.4, 0.01], 0.5) == 2  # |0.4 − 1| = 0.6 > 0.5
+    assert near_one_count([1.6, 1.5, 0.5], 0.5) == 2
+    with pytest.raises(ValueError, match="tol"):
+        near_one_count([1.0], 0.0)
+    # ((1/L) Σ_ℓ Σ_{i>k} s_i²)^{1/2}, unsorted input sorted first
+    assert tail_rms([np.array([1.0, 3.0, 2.0]), np.array([2.0, 0.5, 1.0])], 1) == pytest.approx(np.sqrt((4 + 1 + 1 + 0.25) / 2))
+    assert tail_rms([np.array([3.0, 2.0])], 2) == 0.0
+    L = np.array([6, 12, 25])
+    assert fitted_exponent(L, 0.7 * L ** -0.5) == pytest.approx(-0.5)
+    assert fitted_exponent(L, 2.0 * L**1.5) == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="distinct depths"):
+        fitted_exponent([5, 5], [1.0, 2.0])
+    with pytest.raises(ValueError, match="> 0"):
+        fitted_exponent([5, 6], [1.0, 0.0])
+
+
+def test_objective_terms_gradient_norm_is_the_objective_gradient():
+    # one linear layer without bias: C(W) = (1/N)Σ‖W x_i − y_i‖² + λ‖W‖², ∇C = (2/N)(W X − Y)ᵀ-form + 2λW
+    from numerics._bottleneck_nets import objective_terms
+
+    gen = torch.Generator().manual_seed(1)
+    net = nb.make_mlp(3, 4, 1, 2, bias=False, generator=gen)
+    X, Y = torch.randn(7, 3, generator=gen), torch.randn(7, 2, generator=gen)
+    W = net[0].weight.detach().double()
+    R = X.double() @ W.T - Y.double()
+    lam = 0.3
+    grad = 2.0 / 7 * R.T @ X.double() + 2 * lam * W
+    mse, n2, g = objective_terms(net, X, Y, lam)
+    assert mse == pytest.approx(float((R**2).sum() / 7)) and n2 == pytest.approx(float((W**2).sum()))
+    assert g == pytest.approx(float(torch.linalg.norm(grad)), rel=1e-10)
+    assert net[0].weight.grad is None  # measured on a copy
+
+
+def test_weight_decay_continuation_schedule_and_final_objective():
+    from numerics._bottleneck_nets import _weight_decay_schedule
+
+    sch = _weight_decay_schedule(1e-4, 1.0, (0.25, 0.75), 100)
+    assert sch(0) == sch(24) == 1.0 and sch(75) == sch(99) == 1e-4
+    assert sch(50) == pytest.approx(1e-2)  # geometric: halfway in log
+    assert _weight_decay_schedule(1e-4, None, (0.25, 0.75), 100)(0) == 1e-4
+    with pytest.raises(ValueError, match="anneal"):
+        _weight_decay_schedule(1e-4, 1.0, (0.8, 0.2), 100)
+    cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=80, lr=1e-2, lam_times_depth=3e-3,
+                              lam_times_depth_start=3.0, anneal=(0.25, 0.5))
+    model, task, res = nb._train(cfg, True)
+    lams = [h["weight_decay"] for h in res.history]
+    assert lams[0] == pytest.approx(1.0) and lams[-1] == pytest.approx(1e-3)  # λL/L at start and end
+    # the reported objective is the final (stated) one, not the continuation's
+    assert res.objective == pytest.approx(res.mse + cfg.weight_decay * res.theta_norm2)
+    assert res.grad_norm > 0 and res.seconds > 0
+
+
+def test_figures_are_returned_not_saved():
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from numerics._bottleneck_figures import depth_figure, heatmap_figure, representation_figure
+
+    backend = matplotlib.get_backend()
+    cfg, model, task, _res, _s = _fast_nets()[-1]
+    fig = heatmap_figure([model], [cfg.depth])
+    assert isinstance(fig, Figure) and len(fig.axes) == 2  # one panel + colour bar
+    fig = representation_figure(model, task.x, task.z, layers=[2, 4], k=task.k)
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    with pytest.raises(ValueError, match="hidden layers"):
+        representation_figure(model, task.x, task.z, layers=[cfg.depth], k=task.k)
+    import pandas as pd
+
+    fig = depth_figure(pd.DataFrame({"depth": [4, 8], "k": [2, 2], "theta_norm2_over_L": [8.0, 5.0],
+                                     "deviation_fraction": [1.0, 0.25], "tail_rms": [0.5, 0.3]}))
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert matplotlib.get_backend() == backend
 
 
 def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):
@@ -260,64 +376,61 @@ def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):
     assert main(["bottleneck", "--depths", "1", "--out", str(tmp_path), "--quiet"]) == 2
 
 
-# -- paper scale --------------------------------------------------------------------------------
+# -- the paper's stated setting (arXiv 2305.19008 §5): L = 25, width 200, λ = 2e-4 ------------------
 
 
-PAPER = nb.PROFILE_CONFIGS["paper"]  # L = 6, 9, 12 (12k steps), 15, 18 (30k steps); N = 500, width 50, λL = 0.24
+PAPER = nb.PROFILE_CONFIGS["paper"]  # width 200, λ = 2e-4 in (λ/L)‖θ‖², L = 6, 12, 25; N = 500, 8000 Adam steps
+# The trained models are cached where `rankbounds report --profile paper` (out: results) keeps them,
+# or in $RANKBOUNDS_MODEL_CACHE; without a cache the slow tests train them (about an hour on one core).
+PAPER_CACHE = Path(os.environ.get(nb.MODEL_CACHE_ENV) or
+                   Path(__file__).resolve().parents[2] / "results" / "bottleneck" / "experiment" / "bottleneck_models")
+
+
+def test_paper_profile_is_the_stated_setting():
+    cfg = nb.PAPER_CONFIG
+    assert (cfg.depth, cfg.width, cfg.k, cfg.lam_times_depth) == (25, 200, 2, 2e-4)
+    assert cfg.weight_decay == pytest.approx(2e-4 / 25)  # the coefficient of ‖θ‖² is λ/L
+    assert [c.depth for c in PAPER] == [6, 12, 25] and all(c.width == 200 and c.lam_times_depth == 2e-4 for c in PAPER)
+    task = nb.make_task(10, k=cfg.k)
+    assert task.z.shape[1] == 8 and task.x.shape[1] == 20 and task.y.shape[1] == 20
+    table = nb.setting_table(PAPER)
+    src = dict(zip(table["parameter"], table["source"]))
+    assert "third party" in src["width"] and "third party" in src["λ"] and src["N"].startswith("ours")
+    assert src["optimiser"].startswith("ours") and src["init"].startswith("ours") and src["steps"].startswith("ours")
 
 
 @pytest.fixture(scope="module")
-def paper_summaries():
+def paper_runs():
     out = []
     for cfg in PAPER:
-        model, task, res = nb.trained_network(cfg)
-        rows = nb.master_checks(model, task.x[:20], max_k=4)
-        out.append((cfg, rows, nb.bottleneck_summary(model, task, samples=20, bias=cfg.bias)))
+        model, task, res = nb.trained_network(cfg, cache_dir=PAPER_CACHE)
+        rows = nb.master_checks(model, task.x, max_k=4)  # every training point
+        out.append((cfg, res, rows, nb.bottleneck_summary(model, task, bias=cfg.bias)))
     return out
 
 
-@pytest.mark.slow
-def test_paper_scale_master_inequality_jacobian_norm_and_deviation_trend(paper_summaries):
-    for _cfg, rows, s in paper_summaries:
-        assert rows["holds"].all()
-        assert s["jacobian_fraction_k"] >= 0.9, s
-    norms = [s["theta_norm2_over_L"] for *_r, s in paper_summaries]
-    assert all(b < a for a, b in zip(norms, norms[1:])), norms
-    fractions = [s["deviation_fraction"] for *_r, s in paper_summaries]
-    assert fractions[-1] < fractions[0], fractions
+def _by_depth(paper_runs, depth):
+    return next(run for run in paper_runs if run[0].depth == depth)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (seed 0, CPU): at L=12 after 12k steps one middle layer has no relative gap (dominant count 41); "
-    "at L=15 and L=18 (30k steps) every middle layer has k+1 = 3 dominant singular values"))
-def test_paper_scale_middle_layers_have_k_or_k_plus_1_dominant_values(paper_summaries):
-    for _cfg, _rows, s in paper_summaries:
-        if s["depth"] >= 12:
-            assert all(c in (s["k"], s["k"] + 1) for c in s["middle_w_dominant"]), (s["depth"], s["middle_w_dominant"])
+def test_paper_setting_training_converges(paper_runs):
+    # stationarity of the stated objective: small gradient, a fit, and ‖θ‖² settled over the last 20 % of the steps
+    for cfg, res, _rows, s in paper_runs:
+        assert not res.diverged
+        assert res.grad_norm < GRAD_NORM_MAX, (cfg.depth, res.grad_norm)
+        assert res.mse < MSE_MAX, (cfg.depth, res.mse)
+        tail = [h["theta_norm2"] for h in res.history if h["step"] >= 0.8 * cfg.steps]
+        assert (max(tail) - min(tail)) / tail[-1] < 0.05, (cfg.depth, min(tail), max(tail))
+        assert res.objective == pytest.approx(res.mse + cfg.weight_decay * res.theta_norm2)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (seed 0, CPU): the largest middle-layer tail s_{k+2}(W_ℓ)/s_k(W_ℓ) is 0.173 at L=12 and 0.114 at "
-    "L=18 (0.040 at L=15): below 0.2, not below 0.1; training is not converged at these step counts"))
-def test_paper_scale_middle_layer_tails_are_below_a_tenth(paper_summaries):
-    for _cfg, _rows, s in paper_summaries:
-        if s["depth"] >= 12:
-            assert s["middle_tail_ratio_max"] < 0.1, (s["depth"], s["middle_tail_ratio_max"])
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (seed 0, CPU): the fraction of layers outside the bottleneck is 0.33, 0.33, 0.25, 0.20, 0.22 for "
-    "L = 6, 9, 12, 15, 18: it falls overall but not monotonically (2, 3, 3, 3, 4 deviating layers: the first two "
-    "and last one or two)"))
-def test_paper_scale_deviation_fraction_falls_monotonically(paper_summaries):
-    fractions = [s["deviation_fraction"] for *_r, s in paper_summaries]
-    assert all(b < a for a, b in zip(fractions, fractions[1:])), fractions
-
-
-@pytest.mark.slow
-def test_paper_scale_centred_representations_have_k_directions(paper_summaries):
-    _cfg, _rows, s = paper_summaries[-1]  # L = 18
-    assert all(c == s["k"] for c in s["middle_rep_dominant"]), s["middle_rep_dominant"]
+def test_paper_setting_bounds_hold_at_every_training_point(paper_runs):
+    for cfg, _res, rows, _s in paper_runs:
+        ranks = rows.groupby("sample")["rank_J"].first()
+        assert len(ranks) == cfg.n and (ranks >= cfg.k).all()
+        assert len(rows) == 3 * int(np.minimum(ranks, 4).sum())
+        bad = rows[~rows["holds"].astype(bool)]
+        assert bad.empty, bad.to_string()
+        print(f"L={cfg.depth}: {len(rows)} checks, min slack by bound {rows.groupby('bound')['slack'].min().to_dict()}")
