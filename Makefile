@@ -47,8 +47,11 @@ check-latex: $(STAMP)
 	command -v pdflatex >/dev/null || (apt-get update && apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-recommended)
 	$(BIN)/python -m pytest tests/numerics/test_io.py -k latex -p no:cacheprovider -rs $(PYTEST_ARGS)
 
+# make bench  every benchmark (ratios from one run; not tests: nothing is asserted); prints the load beside each table
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_eps_rank.py
+	$(BIN)/python benchmarks/bench_spikes.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis

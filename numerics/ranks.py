@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 from scipy.linalg.blas import dsyrk as _dsyrk
-from scipy.linalg.lapack import dsyevd as _dsyevd
 
 from numerics._validation import (
     Bool,
@@ -76,23 +75,36 @@ class _Scaled:
     overflow); when √w_i·2⁻ᵉ is not a normal float, rows are scaled in two exact steps.
     """
 
-    def __init__(self, features: Any, weights: Any | None, name: str = "features") -> None:
-        self.phi = phi = as_matrix(features, name)
-        self.shift = self.mant = None  # the two-step path: B̃_ij = ldexp(φ_ij, shift_i)·mant_i
-        if weights is None:
-            self.e = _exponent(max(float(phi.max()), -float(phi.min())))
-            self.factor = 2.0**-self.e if abs(self.e) < 1000 else None
-            if self.factor is None:
-                self.shift, self.mant = np.full(phi.shape[0], -self.e), np.ones(phi.shape[0])
+    def __init__(self, features: Any, weights: Any | None, name: str = "features", *, scaled: bool = True) -> None:
+        self.phi = as_matrix(features, name)
+        self.sw = None if weights is None else np.sqrt(as_weights(weights, self.phi.shape[0], "weights"))
+        if scaled:
+            self.rescale()
+        else:  # e = 0, B̃ = B: the caller checks that nothing over- or underflowed (`_small_gram`)
+            self._set_scale(0)
+
+    def rescale(self) -> None:
+        """Scale by 2ᵉ, e the binary exponent of max|B|."""
+        phi, sw = self.phi, self.sw
+        if sw is None:
+            self._set_scale(_exponent(max(float(phi.max()), -float(phi.min()))))
+        else:
+            self._set_scale(self._exponent_of_max(phi, sw))
+
+    def _set_scale(self, e: int) -> None:
+        self.e, self.shift, self.mant = e, None, None  # the two-step path: B̃_ij = ldexp(φ_ij, shift_i)·mant_i
+        sw, m = self.sw, self.phi.shape[0]
+        if sw is None:
+            self.factor = None if e == 0 else 2.0**-e if abs(e) < 1000 else None
+            if abs(e) >= 1000:
+                self.shift, self.mant = np.full(m, -e), np.ones(m)
             return
-        sw = np.sqrt(as_weights(weights, phi.shape[0], "weights"))
-        self.e = self._exponent_of_max(phi, sw)
         lo = float(sw.min()) if sw.min() > 0 else float(np.min(sw, where=sw > 0, initial=np.inf))
-        if _ldexp(float(sw.max()), -self.e) < math.inf and _ldexp(lo, -self.e) >= _TINY:
-            self.factor = np.ldexp(sw, -self.e)[:, None]  # every √w_i·2⁻ᵉ is a normal float: one exact product
+        if _ldexp(float(sw.max()), -e) < math.inf and _ldexp(lo, -e) >= _TINY:
+            self.factor = (sw if e == 0 else np.ldexp(sw, -e))[:, None]  # every √w_i·2⁻ᵉ is normal: one exact product
         else:
             mant_w, a = np.frexp(sw)
-            self.factor, self.shift, self.mant = None, a - self.e, mant_w
+            self.factor, self.shift, self.mant = None, a - e, mant_w
 
     @staticmethod
     def _exponent_of_max(phi: np.ndarray, sw: np.ndarray) -> int:
@@ -120,7 +132,9 @@ class _Scaled:
         return self.phi.shape
 
     def block(self, rows: slice = slice(None), cols: slice = slice(None)) -> np.ndarray:
-        """B̃[rows, cols], a new C-contiguous array."""
+        """B̃[rows, cols], C-contiguous (a view of Φ when there is nothing to scale, else a new array)."""
+        if self.shift is None and self.factor is None:
+            return np.ascontiguousarray(self.phi[rows, cols])
         if self.factor is not None:
             f = self.factor if np.ndim(self.factor) == 0 else self.factor[rows]
             return self.phi[rows, cols] * f
@@ -214,13 +228,20 @@ def _small_gram(S: _Scaled) -> np.ndarray:
     return G
 
 
+_SAFE_TRACE = (2.0**-600, 2.0**600)  # tr B̃ᵀB̃ here: no entry of the Gram matrix over- or underflows harmfully
+
+
 def _scaled_gram_eigenvalues(S: _Scaled, clamp: bool = True) -> tuple[np.ndarray, float]:
-    """(λ̃, δ̃): the min(m, n) eigenvalues of the small Gram of B̃, descending, and their error bound."""
+    """(λ̃, δ̃): the min(m, n) eigenvalues of the small Gram of B̃, descending, and their error bound.
+
+    An unscaled ``S`` (e = 0, the fast path) is rescaled and the Gram formed again when its trace
+    shows an overflow or an underflow.
+    """
     G = _small_gram(S)
-    lam, _, info = _dsyevd(G, compute_v=0, lower=0)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"dsyevd failed on the {G.shape[0]}×{G.shape[0]} Gram matrix (info={info})")
-    lam = lam[::-1]
+    if S.e == 0 and not _SAFE_TRACE[0] <= np.trace(G) <= _SAFE_TRACE[1]:
+        S.rescale()
+        G = _small_gram(S)
+    lam = np.linalg.eigvalsh(G, UPLO="U")[::-1]  # syevd with a workspace query (scipy's dsyevd wrapper is 7× slower at n=256)
     m, n = S.shape
     delta = float((m + n) * np.finfo(np.float64).eps * np.trace(G))
     return (np.maximum(lam, 0.0) if clamp else lam), delta
@@ -284,12 +305,13 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
     one_of(method, "method", _EPS_RANK_METHODS)
     if not isinstance(absolute, bool):
         raise TypeError(f"absolute must be a bool, got {absolute!r}")
-    S = _Scaled(features, weights)
+    S = _Scaled(features, weights, scaled=method == "svd")
     if method != "svd":
         lam, delta = _scaled_gram_eigenvalues(S, clamp=not absolute)
         eps_s = S.threshold(eps)
         if method == "gram" or np.min(np.abs(np.abs(lam) - eps_s)) > delta:
             return int(np.count_nonzero((np.abs(lam) if absolute else lam) > eps_s))
+        S.rescale()
     return int(np.count_nonzero(_above(_svdvals(S.block()), S.e, eps, 2)))
 
 

@@ -1,19 +1,26 @@
 """The staircase experiment (arXiv 2412.05144, Example 2.6, Fig. 2) and the registered ``staircase.thm3_3`` check.
 
 Trains tanh MLPs on u* = cos x + cos 2x + cos 30x over [−1, 1] (full batch, Adam), records the ε-rank
-of every hidden layer, the loss and the three Thm 3.3 bounds every k steps, and writes:
+of every hidden layer, the loss and the three Thm 3.3 bounds every k steps under both measurement
+conventions from the same networks (``integral``: the training quadrature; ``paper``: eq. 4.1 as
+printed, `numerics.problems.measurement`), and writes:
 
-- ``staircase_trajectory.csv``: the tidy trajectory (one row per configuration, seed and recorded step);
-- ``staircase_summary.{csv,md,tex}``: per configuration and seed, the final loss, final ε-rank per
-  layer, number of staircase steps, Spearman/Kendall correlation of rank and log-loss, minimum slack
-  and violations of each bound;
+- ``staircase_trajectory.csv``: the tidy trajectory (one row per configuration, seed and recorded step;
+  the paper convention's columns carry the suffix ``@paper``);
+- ``staircase_summary.{csv,md,tex}``: per configuration, seed and convention, the final loss, final
+  ε-rank per layer, number of staircase steps, Spearman/Kendall correlation of rank and log-loss,
+  minimum slack and violations of each bound;
 - ``staircase_steps.{csv,md,tex}``: every detected step (when, rank gained, loss drop);
-- ``staircase_comparison.{csv,md,tex}``: our final ε-rank and loss beside the values read off Fig. 2;
-- figures: ``staircase_fig2.png`` (loss on a log scale with the ε-rank on a twin axis, one panel per
-  configuration, as in the paper) and ``staircase_layers_<config>.png`` (ε-rank of every layer).
+- ``staircase_comparison.{csv,md,tex}`` and ``staircase_fig2_table.{csv,md,tex}``: our final ε-rank,
+  Spearman and loss beside the values read off Fig. 2, per convention, with the verdict's criterion;
+- ``staircase_rank_gap.{csv,md,tex}`` and ``staircase_final_spectra.{csv,png}``: the final Gram
+  spectrum against ε under both conventions, the rank at ε/10 and 10ε, on paper grids of m/3, m and
+  3m points, and the near-duplicate neuron clusters (`gap_table`);
+- figures: ``staircase_fig2_<convention>.png`` (Fig. 2 style plus the Thm 3.3 bound panel) and
+  ``staircase_layers_<config>.png`` (ε-rank of every layer, both conventions).
 
-Each configuration's trajectory is also kept in ``staircase_runs/`` under a name derived from its
-settings, so an interrupted grid resumes where it stopped.
+Each configuration's trajectory and final parameters are also kept in ``staircase_runs/`` under a
+name derived from its settings, so an interrupted grid resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -111,8 +118,9 @@ def _fig2_specs(init: str = FIG2_INIT) -> tuple[ModelSpec, ...]:
 def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
     """The grid each profile runs.
 
-    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, U(−1/√n, 1/√n) init, Adam 1e-3 (the paper
-        states no optimiser), 15 000 steps, 3 seeds, recorded every 100 steps.
+    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, `FIG2_INIT` (torch's default), Adam 1e-3 (the
+        paper states no optimiser, learning rate or m), 15 000 steps, 3 seeds, recorded every 100 steps,
+        both conventions (paper grid of 200 points).
     quick: the same grid and seeds-1, reduced to 5 000 steps at Adam 3e-3, recorded every 100 (what
         ``make report`` runs; about a minute on 2 cores).
     test: L ∈ {1, 2}, n = 8, 120 steps at Adam 1e-2 (seconds).
@@ -152,13 +160,14 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
     Specs of one shape (width, depth, activation, residual; e.g. the same net with two inits) and
     all their seeds train together as one batched model. With ``out_dir``, each finished group is
     written to ``out_dir/staircase_runs/`` and a rerun with the same settings loads it instead of
-    training again. ``info`` holds the timing of each group (GFLOP/s, fraction of peak) and the
-    diverged members.
+    training again. ``info`` holds the timing of each group (GFLOP/s), the
+    diverged members and ``models``: each group's final parameters (`final_models` format; a resumed
+    group's are read back from its ``.pt`` file when there is one).
     """
     from numerics.io import read_csv, write_json, write_table
 
     problem = problem or paper_problem(grid.m)
-    frames, timing, diverged = [], [], []
+    frames, timing, diverged, models = [], [], [], []
     runs_dir = Path(out_dir) / "staircase_runs" if out_dir is not None else None
     groups = _shape_groups(grid.specs)
     for specs in progress(groups, total=len(groups), desc="staircase configs", quiet=quiet):
@@ -167,11 +176,16 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
             frames.append(read_csv(cache))
             saved = json.loads(cache.with_suffix(".json").read_text())
             timing.append({**saved["timing"], "resumed": True})
+            if cache.with_suffix(".pt").exists():
+                import torch
+
+                models.append(torch.load(cache.with_suffix(".pt"), weights_only=False))
             diverged += saved["diverged"]
             continue
         members = [(spec, s) for spec in specs for s in grid.seeds]
         label = " + ".join(spec.label for spec in specs)
         res = train_members(problem, members, grid.config, quiet=quiet, desc=label)
+        models.append(_final_payload(res, grid))
         traj = res.trajectory.copy()
         by_label = {spec.label: spec for spec in specs}
         for pos, col in enumerate(("depth", "width", "activation", "init", "residual"), start=1):
@@ -184,22 +198,20 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
         if cache is not None:
             # the JSON is written last: a group counts as finished only when both files exist
             write_table(traj, cache.with_suffix(""), config=grid.as_config(), formats=("csv",), float_format="%.17g")
-            _save_final_model(res, cache.with_suffix(".pt"), grid)
+            _save_final_model(models[-1], cache.with_suffix(".pt"))
             write_json(cache.with_suffix(".json"), {"timing": timing[-1], "diverged": run_diverged},
                        config=grid.as_config())
-    return pd.concat(frames, ignore_index=True), {"timing": timing, "diverged": diverged}
+    return pd.concat(frames, ignore_index=True), {"timing": timing, "diverged": diverged, "models": models}
 
 
-def _save_final_model(res, path: Path, grid: StaircaseGrid) -> None:
+def _final_payload(res, grid: StaircaseGrid) -> dict[str, Any]:
     """The trained members' final parameters (float64) with their (config, seed) keys, for spectra after the run."""
-    import io
-
     import torch
 
-    from numerics.io import atomic_write_bytes, provenance
+    from numerics.io import provenance
 
     model = res.model
-    payload = {
+    return {
         "weights": [w.detach().to(torch.float64).clone() for w in model.weights],
         "biases": [b.detach().to(torch.float64).clone() for b in model.biases],
         "beta": model.beta.detach().to(torch.float64).clone(),
@@ -207,6 +219,15 @@ def _save_final_model(res, path: Path, grid: StaircaseGrid) -> None:
         "members": [(spec.label, int(seed)) for spec, seed in res.members],
         "provenance": provenance(grid.as_config()),
     }
+
+
+def _save_final_model(payload: dict[str, Any], path: Path) -> None:
+    import io
+
+    import torch
+
+    from numerics.io import atomic_write_bytes
+
     buf = io.BytesIO()
     torch.save(payload, buf)
     atomic_write_bytes(path, buf.getvalue())
@@ -392,6 +413,9 @@ def convention_view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
 def checks_from_trajectory(traj: pd.DataFrame) -> pd.DataFrame:
     """Long-form checks (one row per configuration, seed, step, convention and bound) from the bound columns."""
     frames = []
+    if "loss" in traj.columns:
+        traj = traj[traj["loss"].notna()]  # a diverged member's NaN marker row holds no check
+    diverged = traj["diverged"].astype(bool) if "diverged" in traj.columns else pd.Series(False, index=traj.index)
     for conv in conventions_in(traj):
         view = convention_view(traj, conv)
         for name in BOUND_NAMES:
@@ -400,17 +424,18 @@ def checks_from_trajectory(traj: pd.DataFrame) -> pd.DataFrame:
             frames.append(pd.DataFrame({
                 "config": view["config"], "seed": view["seed"], "step": view["step"], "convention": conv,
                 "bound": name, "lhs": view[f"{name}_lhs"], "rhs": view[name], "slack": view[f"{name}_slack"],
-                "holds": view[f"{name}_holds"].astype(bool),
+                "holds": view[f"{name}_holds"].astype(bool), "diverged": diverged,
             }))
     if not frames:
-        return pd.DataFrame(columns=["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds"])
+        return pd.DataFrame(columns=["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds",
+                                     "diverged"])
     return pd.concat(frames, ignore_index=True)
 
 
 def _layer_columns(traj: pd.DataFrame, eps: float) -> list[tuple[int, str]]:
     out = []
     k = 1
-    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().all():
+    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().any():
         out.append((k, rank_column(k, eps)))
         k += 1
     return out
@@ -422,13 +447,18 @@ def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6, convention: str = 
     view = convention_view(traj, convention)
     rows = []
     for (config, seed), g in view.groupby(["config", "seed"], sort=False):
-        g = g.sort_values("step")
+        g = g.sort_values("step", kind="stable")
         last = g.iloc[-1]
-        stats = analyse_trajectory(g)
         row: dict[str, Any] = {"config": config, "seed": int(seed), "convention": convention}
         for col in ("depth", "width", "activation", "init"):
             if col in g.columns:
-                row[col] = last[col]
+                row[col] = g[col].dropna().iloc[-1] if g[col].notna().any() else None
+        if "diverged" in g.columns and g["diverged"].astype(bool).any():
+            # a diverged member's final metrics are NaN: nothing after the blow-up is a measurement
+            rows.append({**row, "steps": int(last["step"]), "final_loss": math.nan, "final_mse": math.nan,
+                         "final_eps_rank": math.nan, "diverged": True, "diverged_at": int(last["step"])})
+            continue
+        stats = analyse_trajectory(g)
         row.update({
             "steps": int(last["step"]),
             "final_loss": float(last["loss"]),
@@ -452,8 +482,8 @@ def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6, convention: str = 
             if name in g.columns:
                 row[f"min_slack_{name}"] = float(g[f"{name}_slack"].min())
                 row[f"violations_{name}"] = int((~g[f"{name}_holds"].astype(bool)).sum())
-        diverged = last.get("diverged_at") if "diverged_at" in g.columns else None
-        row["diverged_at"] = None if diverged is None or (isinstance(diverged, float) and math.isnan(diverged)) else int(diverged)
+        row["diverged"] = False
+        row["diverged_at"] = None
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -467,7 +497,9 @@ def steps_table(traj: pd.DataFrame, convention: str = "integral") -> pd.DataFram
     """Every detected staircase step of every run under ``convention`` (`segment_staircase` with its defaults)."""
     frames = []
     for (config, seed), g in convention_view(traj, convention).groupby(["config", "seed"], sort=False):
-        g = g.sort_values("step")
+        g = g[g["loss"].notna()].sort_values("step")  # without a diverged member's NaN marker row
+        if g.empty:
+            continue
         s = segment_staircase(g["step"], g["eps_rank"], g["loss"])
         st = s.steps.copy()
         st.insert(0, "config", config)
@@ -505,18 +537,31 @@ def comparison_table(summary: pd.DataFrame, grid: StaircaseGrid) -> pd.DataFrame
     rows = []
     settings = grid.settings() + (f" [{grid.description}]" if grid.description else "")
     for conv, depth, width, paper, sel in _panels(summary):
+        tag = f"Fig. 2{paper['panel']} L={depth}, n={width} [{conv} convention]"
+        rank_label = f"{tag}: final eps-rank (eps={grid.config.rank_eps:g})"
+        rank_criterion = f"eps-rank: ours >= {RANK_FACTOR:g} x paper's"
+        gone = sel["diverged"].astype(bool) if "diverged" in sel else pd.Series(False, index=sel.index)
+        if gone.all():  # a diverged run gives no number to compare
+            for label, value, crit in ((rank_label, paper["rank"], rank_criterion),
+                                       (f"{tag}: final loss (MSE)", paper["loss"], _LOSS_CRITERION)):
+                rows.append(comparison_row(label, "not given" if value is None else value,
+                                           f"diverged ({len(sel)} of {len(sel)} seeds)", settings, reproduced=False,
+                                           criterion=crit))
+            continue
+        panel_settings = settings
+        if gone.any():
+            panel_settings = f"{settings}; median of {int((~gone).sum())} seeds, {int(gone.sum())} diverged and excluded"
+        sel = sel[~gone]
         rank = float(sel["final_eps_rank"].median())
         mse = float(sel["final_mse"].median())
-        tag = f"Fig. 2{paper['panel']} L={depth}, n={width} [{conv} convention]"
-        rows.append(comparison_row(f"{tag}: final eps-rank (eps={grid.config.rank_eps:g})", paper["rank"], rank,
-                                   settings, reproduced=rank >= RANK_FACTOR * paper["rank"],
-                                   criterion=f"eps-rank: ours >= {RANK_FACTOR:g} x paper's"))
+        rows.append(comparison_row(rank_label, paper["rank"], rank, panel_settings,
+                                   reproduced=rank >= RANK_FACTOR * paper["rank"], criterion=rank_criterion))
         if paper["loss"] is None:
-            rows.append(comparison_row(f"{tag}: final loss (MSE)", "not given", mse, settings, reproduced=None,
+            rows.append(comparison_row(f"{tag}: final loss (MSE)", "not given", mse, panel_settings, reproduced=None,
                                        criterion=_LOSS_CRITERION))
         else:
             ratio = mse / paper["loss"]
-            rows.append(comparison_row(f"{tag}: final loss (MSE)", paper["loss"], mse, settings,
+            rows.append(comparison_row(f"{tag}: final loss (MSE)", paper["loss"], mse, panel_settings,
                                        reproduced=bool(1 / LOSS_FACTOR <= ratio <= LOSS_FACTOR),
                                        criterion=_LOSS_CRITERION))
     return pd.DataFrame(rows, columns=["quantity", "paper", "ours", "ratio", "settings", "reproduced", "criterion"])
@@ -542,6 +587,13 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
             sel = sel_all if init is None else sel_all[sel_all["init"] == init]
             if sel.empty:
                 continue
+            gone = int(sel["diverged"].astype(bool).sum()) if "diverged" in sel else 0
+            if gone:  # diverged members give no numbers
+                sel = sel[~sel["diverged"].astype(bool)]
+                if sel.empty:
+                    rows.append({"panel": f"Fig. 2{paper['panel']} L={depth}, n={width}", "init": init,
+                                 "convention": conv, "seeds": 0, "diverged": gone, FIG2_VERDICT: "every seed diverged"})
+                    continue
             rank = sel["final_eps_rank"]
             med, mse = float(rank.median()), float(sel["final_mse"].median())
             rho = float(sel["spearman"].median())
@@ -555,7 +607,7 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
                      "loss " + ("n/a" if loss_ok is None else "yes" if loss_ok else "no")]
             rows.append({
                 "panel": f"Fig. 2{paper['panel']} L={depth}, n={width}", "init": init, "convention": conv,
-                "seeds": len(sel), "paper final rank": paper["rank"], "ours median": med,
+                "seeds": len(sel), "diverged": gone, "paper final rank": paper["rank"], "ours median": med,
                 "ours range": f"{int(rank.min())}–{int(rank.max())}", "rank ratio": med / paper["rank"],
                 "Spearman median": rho,
                 "Spearman range": f"{sel['spearman'].min():.2f} … {sel['spearman'].max():.2f}",
@@ -574,7 +626,7 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
 def run_staircase(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = False,
                   seed: Any = None) -> ExperimentResult:
     """Run ``grid``, analyse it under every recorded convention, and (with ``out_dir``) write tables and figures."""
-    from numerics._staircase_figures import layer_ranks_figure, staircase_figure
+    from numerics._staircase_figures import layer_ranks_figure, spectrum_figure, staircase_figure
     from numerics.io import save_figure, write_table
 
     traj, info = run_grid(grid, out_dir=out_dir, quiet=quiet)
@@ -586,6 +638,9 @@ def run_staircase(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bo
     fig2 = fig2_table(summary)
     timing = pd.DataFrame(info["timing"])
     config = {"theorem": THEOREM_ID, **grid.as_config()}
+    pm = grid.config.paper_m
+    paper_ms = tuple(sorted({max(2, round(pm / 3)), pm, 3 * pm}))
+    gap = gap_table(info["models"], m=grid.m, paper_ms=paper_ms, eps=grid.config.rank_eps) if info["models"] else None
     notes = _notes(summary, timing, info, grid)
     figures: list[Path] = []
     if out_dir is not None:
@@ -601,12 +656,22 @@ def run_staircase(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bo
         for conv in convs:
             fig = staircase_figure(traj, conv, caption=_caption(grid, conv), rank_eps=grid.config.rank_eps)
             figures.append(save_figure(fig, out / f"staircase_fig2_{conv}.png", config=config, seed=seed))
+        if info["models"]:
+            spectra = final_spectra(info["models"], m=grid.m, paper_ms=(pm,))
+            write_table(spectra, out / "staircase_final_spectra", config=config, seed=seed, formats=("csv",))
+            write_table(gap, out / "staircase_rank_gap", config=config, seed=seed)
+            fig = spectrum_figure(spectra, eps=grid.config.rank_eps,
+                                  caption=f"integral: Gauss–Legendre m={grid.m}; paper: {pm} uniform points, unit "
+                                          f"trapezoid weights; {grid.settings()}")
+            figures.append(save_figure(fig, out / "staircase_final_spectra.png", config=config, seed=seed))
         for label in dict.fromkeys(traj["config"]):
             fig = layer_ranks_figure(traj, label, rank_eps=grid.config.rank_eps, conventions=convs)
             figures.append(save_figure(fig, out / f"staircase_layers_{label}.png", config=config, seed=seed))
     tables = {"summary": summary, "steps": stair_steps, "timing": timing, "trajectory": traj}
     for conv in convs:
         tables[f"Fig. 2 beside ours ({conv} convention)"] = fig2[fig2["convention"] == conv] if len(fig2) else fig2
+    if gap is not None:
+        tables["final ε-rank: conventions, grids, ε/10 and 10ε, near-duplicate neurons"] = gap
     return ExperimentResult(
         theorem_id=THEOREM_ID,
         checks=checks,
@@ -649,11 +714,12 @@ def _notes(summary: pd.DataFrame, timing: pd.DataFrame, info: dict, grid: Stairc
         if len(t):
             notes.append(
                 "training throughput: " + ", ".join(
-                    f"{r.config}: {r.gflops:.2f} GFLOP/s = {100 * r.peak_fraction:.1f}% of peak" for r in t.itertuples())
-                + " (matmul FLOPs, 3x forward; peak 76 GFLOP/s float64 on 2 cores)."
+                    f"{r.config}: {r.gflops:.2f} GFLOP/s" for r in t.itertuples())
+                + " (matmul FLOPs, 3x forward; `make bench` measures this machine's matmul peak)."
             )
     if info["diverged"]:
-        notes.append(f"diverged runs (excluded from the rows after divergence): {info['diverged']}.")
+        notes.append(f"diverged runs (NaN final metrics, excluded from the comparison; rule in numerics.training."
+                     f"train_members): {info['diverged']}.")
     return notes
 
 

@@ -12,8 +12,8 @@ Every ``record_every`` steps (and at the last step) each member gets one row:
 for every hidden layer k and every ε, ``beta_norm2`` = ‖β‖², and, when bounds are checked, for
 each staircase `Bound` its value (column = bound name), ``<name>_slack``, ``<name>_holds`` and the
 overall ``holds``. The recorded quantities are recomputed in float64 from float64 features, even
-when training runs in float32. A non-finite loss stops that member: it is marked diverged and
-writes no further rows.
+when training runs in float32. A member that diverges (non-finite loss, or a blow-up by the rule in
+`train_members`) stops: its rows carry ``diverged=True`` and its last row holds NaN metrics.
 
 Measurement conventions (``TrainConfig.conventions``; `numerics.problems.measurement`). The
 columns above are the ``"integral"`` measurement: the problem's own quadrature, count λ > ε. The
@@ -40,13 +40,14 @@ import torch
 from numerics._progress import progress
 from numerics._validation import nonnegative_float, one_of, positive_float, positive_int
 from numerics._threads import limit_threads
-from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features
+from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features, batched_loss_grad
 from numerics.problems import DEFAULT_PAPER_M, FittingProblem, Measurement, measurement
 from numerics.quadrature import check_convention
 from numerics.ranks import gram_eigenvalues
 
 __all__ = [
-    "PEAK_GFLOPS",
+    "BLOWUP_LOSS_FACTOR",
+    "BLOWUP_NORM_FACTOR",
     "ModelSpec",
     "TrainConfig",
     "TrainResult",
@@ -59,8 +60,6 @@ __all__ = [
     "limit_threads",
 ]
 
-# Measured peak of this project's 2-core machine (issue 5): dense matmul GFLOP/s by dtype.
-PEAK_GFLOPS = {"float64": 76.0, "float32": 190.0}
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
@@ -189,12 +188,19 @@ class TrainResult:
     checks: pd.DataFrame
     diverged: dict[tuple[str, int], int | None]
     timing: dict[str, float]
-    model: BatchedMLP
+    models: list[BatchedMLP]
     members: list[tuple[ModelSpec, int]]
     config: TrainConfig
 
+    @property
+    def model(self) -> BatchedMLP:
+        """The batched model, when every member had one shape (one group)."""
+        if len(self.models) != 1:
+            raise ValueError(f"the members trained as {len(self.models)} shape groups; use .models")
+        return self.models[0]
+
     def final(self) -> pd.DataFrame:
-        """The last recorded row of each member."""
+        """The last recorded row of each member (NaN metrics for a diverged member)."""
         return self.trajectory.groupby(["config", "seed"], sort=False).tail(1).reset_index(drop=True)
 
 
@@ -209,60 +215,123 @@ def training_flops_per_step(problem_m: int, in_dim: int, width: int, depth: int)
 
 
 def train(problem: FittingProblem, spec: ModelSpec, config: TrainConfig, seeds: Sequence[int] = (0,), *,
-          quiet: bool = True, desc: str = "") -> TrainResult:
+          quiet: bool = True, desc: str = "", device: Any = "cpu") -> TrainResult:
     """Train ``spec`` once per seed, all seeds as one batched model; see `train_members`."""
-    return train_members(problem, [(spec, s) for s in seeds], config, quiet=quiet, desc=desc)
+    return train_members(problem, [(spec, s) for s in seeds], config, quiet=quiet, desc=desc, device=device)
 
 
 def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, int]], config: TrainConfig, *,
-                  quiet: bool = True, desc: str = "") -> TrainResult:
-    """Train several (spec, seed) networks of one shape together and record their trajectories.
+                  quiet: bool = True, desc: str = "", device: Any = "cpu") -> TrainResult:
+    """Train several (spec, seed) networks and record their trajectories; members of one shape train as one batch.
+
+    Members are grouped by shape (width, depth, activation, residual); each group trains as one
+    `BatchedMLP` whose step is one batched forward, one hand-written backward (`batched_loss_grad`,
+    equal to autograd's gradients bit for bit) and one fused Adam (or SGD) update of the stacked
+    parameters: no per-member Python work inside the step. Member b starts exactly as
+    ``spec.build(problem, seed)`` and follows its own trajectory, bit for bit the one it follows alone.
+
+    Divergence (the rule, checked for every member): member b diverges at the first step t where
+    L_b(t) is not finite or L_b(t) > `BLOWUP_LOSS_FACTOR` · max(L_b(0), ‖u*‖²) (checked every step;
+    ‖u*‖² is the loss of the zero function, so a run that starts near the target is not flagged for a
+    small bump), or, at a
+    recorded step, ‖θ_b(t)‖ > `BLOWUP_NORM_FACTOR` · max(‖θ_b(0)‖, 1). It stops there: its gradient
+    is masked (the other members stay bit-unchanged), it writes no further rows, every row it wrote
+    gets ``diverged=True`` and one last row at step t holds NaN metrics, so its final metrics are
+    NaN in every table built from the trajectory.
 
     Args:
         problem: the fitting problem (nodes, weights, target).
-        members: ``[(ModelSpec, seed), …]``; every spec must share width, depth, activation and
-            residual (the initialisation may differ). Member b starts exactly as
-            ``spec.build(problem, seed)``.
+        members: ``[(ModelSpec, seed), …]``, distinct pairs.
         config: `TrainConfig`.
         quiet: no progress bar.
+        device: where training runs (``"cpu"``, ``"cuda"``, a ``torch.device``); records are
+            computed on the CPU in float64 either way.
     """
     if not isinstance(problem, FittingProblem):
         raise TypeError(f"problem must be a FittingProblem, got {type(problem).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    with limit_threads(config.threads):
-        return _train_members(problem, list(members), config, quiet=quiet, desc=desc)
-
-
-def _train_members(problem: FittingProblem, members: list, config: TrainConfig, *, quiet: bool,
-                   desc: str) -> TrainResult:
+    members = list(members)
     if not members:
         raise ValueError("members must hold at least one (spec, seed) pair, got []")
     for i, item in enumerate(members):
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], ModelSpec)):
             raise TypeError(f"members[{i}] must be a (ModelSpec, seed) pair, got {item!r}")
-    shapes = {spec.shape for spec, _ in members}
-    if len(shapes) != 1:
-        raise ValueError(f"members must share one shape (width, depth, activation, residual), got {sorted(shapes)}")
     keys = [(spec.label, int(seed)) for spec, seed in members]
     if len(set(keys)) != len(keys):
         raise ValueError(f"members must be distinct (config, seed) pairs, got duplicates in {keys}")
+    dev = _device(device)
+    groups: dict[tuple, list] = {}
+    for item in members:
+        groups.setdefault(item[0].shape, []).append(item)
+    with limit_threads(config.threads):
+        results = [_train_group(problem, group, config, dev, quiet=quiet, desc=desc) for group in groups.values()]
+    return _merge(results, members, config)
 
+
+def _device(device: Any) -> torch.device:
+    try:
+        dev = torch.device(device)
+    except (TypeError, RuntimeError) as exc:
+        raise ValueError(f"device must name a torch device ('cpu', 'cuda', 'cuda:0'), got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but CUDA is not available here")
+    return dev
+
+
+# The blow-up rule of `train_members`: a member whose loss grows 10⁴-fold over max(its start, ‖u*‖²), or
+# whose parameter norm grows 10³-fold, has left the regime any bound or rank statement is about.
+BLOWUP_LOSS_FACTOR = 1e4
+BLOWUP_NORM_FACTOR = 1e3
+
+
+def _member_norms(model: BatchedMLP) -> torch.Tensor:
+    """‖θ_b‖ for every member b, ``(B,)`` float64."""
+    with torch.no_grad():
+        sq = sum(p.detach().to(torch.float64).reshape(p.shape[0], -1).pow(2).sum(dim=1) for p in model.parameters())
+    return sq.sqrt()
+
+
+def _cpu_view(model: BatchedMLP) -> BatchedMLP:
+    """The model itself on the CPU, else a CPU copy of its parameters (what the recorder reads)."""
+    if model.beta.device.type == "cpu":
+        return model
+    return BatchedMLP([p.detach().cpu() for p in model.weights], [p.detach().cpu() for p in model.biases],
+                      model.beta.detach().cpu(), activation=model.activation, residual=model.residual)
+
+
+def _train_group(problem: FittingProblem, members: list, config: TrainConfig, device: torch.device, *,
+                 quiet: bool, desc: str) -> dict[str, Any]:
     dtype = config.torch_dtype
-    model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members])
-    x, w, target = problem.tensors(dtype)
+    model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members]).to(device)
+    x, w, target = (t.to(device) for t in problem.tensors(dtype))
     x64, _, _ = problem.tensors(torch.float64)
     recorder = _Recorder(problem, members, config, x64)
-
+    weights, biases, beta = list(model.weights), list(model.biases), model.beta
+    params = [*weights, *biases, beta]
     if config.optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # one kernel per step: less overhead
+        opt = torch.optim.Adam(params, lr=config.lr, fused=True)
+        update = _FusedAdam(opt)
     else:
-        opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    sched = _scheduler(opt, config)
+        opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, foreach=True)
+        update = opt.step
+    lrs = _learning_rates(config)
 
     B = len(members)
-    alive = torch.ones(B, dtype=torch.bool)
+    keys = [(spec.label, int(seed)) for spec, seed in members]
+    alive = torch.ones(B, dtype=torch.bool, device=device)
+    scale = None  # per-member gradient factor: None while every member is alive, else alive as 0/1
+    norm0 = _member_norms(model).clamp(min=1.0)
+    loss0 = None
     diverged: dict[tuple[str, int], int | None] = {k: None for k in keys}
+
+    def stop(bad: torch.Tensor, step: int) -> None:
+        nonlocal scale
+        for b in torch.nonzero(bad).flatten().tolist():
+            diverged[keys[b]] = step
+        alive.logical_and_(~bad)
+        scale = alive.to(dtype)
+
     record_at = set(config.record_steps())
     t_start = time.perf_counter()
     t_record = 0.0
@@ -270,33 +339,39 @@ def _train_members(problem: FittingProblem, members: list, config: TrainConfig, 
     for step in progress(range(config.steps + 1), total=config.steps + 1, desc=desc or "train", quiet=quiet):
         if step in record_at:
             t0 = time.perf_counter()
-            finite = recorder.record(step, model, alive)
-            for b in np.flatnonzero(alive.numpy() & ~finite):
-                diverged[keys[b]] = step
-                alive[b] = False
+            exploded = alive & (_member_norms(model).to(device) > BLOWUP_NORM_FACTOR * norm0.to(device))
+            if bool(exploded.any()):
+                stop(exploded, step)
+            alive_cpu = alive.cpu()
+            finite = recorder.record(step, _cpu_view(model), alive_cpu)
+            bad = alive_cpu & ~torch.from_numpy(finite)
+            if bool(bad.any()):
+                stop(bad.to(device), step)
             t_record += time.perf_counter() - t0
         if step == config.steps or not bool(alive.any()):
             break
-        opt.zero_grad(set_to_none=True)
-        u = model(x)[..., 0]
-        losses = ((u - target) ** 2 * w).sum(dim=1)
-        finite = torch.isfinite(losses.detach())
-        newly = alive & ~finite
-        for b in torch.nonzero(newly).flatten().tolist():
-            diverged[keys[b]] = step
-        alive &= finite
-        all_alive = bool(alive.all())
-        if not bool(alive.any()):
-            break
-        (losses.sum() if all_alive else torch.where(alive, losses, 0.0).sum()).backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
+        with torch.no_grad():
+            losses, g_w, g_b, g_beta = batched_loss_grad(weights, biases, beta, x, target, w, model.activation,
+                                                         model.residual, scale)
+            if loss0 is None:  # the scale a loss is compared with: max(L_b(0), ‖u*‖²), the zero function's loss
+                loss0 = losses.clamp(min=float(np.sum(recorder.w * recorder.target ** 2)))
+            bad = alive & ~(losses <= BLOWUP_LOSS_FACTOR * loss0)  # NaN compares False: caught too
+            if bool(bad.any()):
+                stop(bad, step)
+                if not bool(alive.any()):
+                    break
+                losses, g_w, g_b, g_beta = batched_loss_grad(weights, biases, beta, x, target, w, model.activation,
+                                                             model.residual, scale)
+        for p, g in zip(params, [*g_w, *g_b, g_beta]):
+            p.grad = g if g.is_contiguous() else g.contiguous()
+        update()
+        if lrs is not None:
+            opt.param_groups[0]["lr"] = lrs[step + 1]
         steps_done += 1
     total = time.perf_counter() - t_start
     train_s = max(total - t_record, 1e-12)
-    gflop = training_flops_per_step(problem.m, problem.dim, members[0][0].width, members[0][0].depth) * B * steps_done / 1e9
-    gflops = gflop / train_s
+    spec = members[0][0]
+    gflop = training_flops_per_step(problem.m, problem.dim, spec.width, spec.depth) * B * steps_done / 1e9
     timing = {
         "seconds_total": total,
         "seconds_train": train_s,
@@ -304,21 +379,96 @@ def _train_members(problem: FittingProblem, members: list, config: TrainConfig, 
         "steps": float(steps_done),
         "members": float(B),
         "gflop": gflop,
-        "gflops": gflops,
-        "peak_gflops": PEAK_GFLOPS[config.dtype],
-        "peak_fraction": gflops / PEAK_GFLOPS[config.dtype],
+        "gflops": gflop / train_s,
         "threads": float(torch.get_num_threads()),
+        "device": str(device),
     }
-    return TrainResult(recorder.frame(), recorder.checks_frame(), diverged, timing, model, members, config)
+    return {"trajectory": recorder.frame(), "checks": recorder.checks_frame(), "diverged": diverged,
+            "timing": timing, "model": model}
 
 
-def _scheduler(opt: torch.optim.Optimizer, config: TrainConfig):
+def _mark_diverged(frame: pd.DataFrame, diverged: dict[tuple[str, int], int | None]) -> pd.DataFrame:
+    """Add ``diverged`` (True on every row of a member that diverged) and, per diverged member, a last
+    row at its divergence step whose metrics are NaN."""
+    frame = frame.copy()
+    gone = {k: v for k, v in diverged.items() if v is not None}
+    if frame.empty:
+        frame["diverged"] = pd.Series(dtype=bool)
+    else:
+        frame["diverged"] = [(c, int(s)) in gone for c, s in zip(frame["config"], frame["seed"])]
+    if not gone or "step" not in frame.columns:
+        return frame
+    at = pd.Series([gone.get((c, int(s)), np.inf) for c, s in zip(frame["config"], frame["seed"])], index=frame.index)
+    frame = frame[frame["step"] < at]  # a row at or after the blow-up step is no measurement
+    tail = pd.DataFrame([{"config": c, "seed": s, "step": int(at), "diverged": True} for (c, s), at in gone.items()])
+    return pd.concat([frame, tail], ignore_index=True)
+
+
+def _merge(results: list[dict[str, Any]], members: list, config: TrainConfig) -> TrainResult:
+    diverged: dict[tuple[str, int], int | None] = {}
+    for r in results:
+        diverged.update(r["diverged"])
+    frames = [r["trajectory"] for r in results if not r["trajectory"].empty]
+    traj = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["config", "seed", "step"])
+    checks = pd.concat([r["checks"] for r in results], ignore_index=True)
+    gone = {k for k, v in diverged.items() if v is not None}
+    checks["diverged"] = [(c, int(s)) in gone for c, s in zip(checks["config"], checks["seed"])]
+    timing = dict(results[0]["timing"])
+    if len(results) > 1:
+        for key in ("seconds_total", "seconds_train", "seconds_record", "gflop", "members"):
+            timing[key] = float(sum(r["timing"][key] for r in results))
+        timing["steps"] = float(max(r["timing"]["steps"] for r in results))
+        timing["gflops"] = timing["gflop"] / max(timing["seconds_train"], 1e-12)
+    timing["groups"] = float(len(results))
+    return TrainResult(_mark_diverged(traj, diverged), checks, diverged, timing, [r["model"] for r in results],
+                       members, config)
+
+
+class _FusedAdam:
+    """``opt.step()`` of a ``torch.optim.Adam(fused=True)`` without its per-step Python bookkeeping.
+
+    The same kernel (``torch._fused_adam_``) on the same state (m, v zero-initialised, a float32 step
+    count shared by all tensors, the group's current lr): the parameters
+    equal ``opt.step()``'s bit for bit (`test_batched_trainer_reproduces_the_autograd_loop`).
+    """
+
+    def __init__(self, opt: torch.optim.Adam):
+        group = opt.param_groups[0]
+        if len(opt.param_groups) != 1 or group["amsgrad"] or group["weight_decay"] or group["maximize"]:
+            raise ValueError("_FusedAdam supports one param group of plain Adam")
+        self.group = group
+        self.params = list(group["params"])
+        self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.step = torch.zeros((), dtype=torch.float32, device=self.params[0].device)
+        self.steps = [self.step] * len(self.params)
+
+    def __call__(self) -> None:
+        g = self.group
+        self.step.add_(1)
+        torch._fused_adam_(self.params, [p.grad for p in self.params], self.exp_avg, self.exp_avg_sq, [], self.steps,
+                           amsgrad=False, lr=g["lr"], beta1=g["betas"][0], beta2=g["betas"][1], weight_decay=0.0,
+                           eps=g["eps"], maximize=False, grad_scale=None, found_inf=None)
+
+
+def _learning_rates(config: TrainConfig) -> list[float] | None:
+    """The lr before each step 0..steps under ``config.schedule``, from torch's own scheduler (``None``: constant).
+
+    Run once on a stand-in optimiser, so the values are exactly the ones the scheduler would set.
+    """
     if config.schedule is None:
         return None
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=config.lr)
     if config.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
-    gamma = config.lr_final ** (1.0 / config.steps)
-    return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
+    else:
+        sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=config.lr_final ** (1.0 / config.steps))
+    lrs = [opt.param_groups[0]["lr"]]
+    for _ in range(config.steps):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    return lrs
 
 
 class _Recorder:
@@ -342,10 +492,11 @@ class _Recorder:
         self.rows: list[dict[str, Any]] = []
         self.check_rows: list[dict[str, Any]] = []
         self._bounds = None
+        self._pending: list[tuple] = []  # rows whose Thm 3.3 checks `_finish` evaluates, all at once
         if config.check_bounds:
-            from numerics.staircase import check_bounds, staircase_quantities
+            from numerics.staircase import check_bounds_batch, staircase_quantities
 
-            self._bounds = (staircase_quantities, check_bounds)
+            self._bounds = (staircase_quantities, check_bounds_batch)
 
     def record(self, step: int, model: BatchedMLP, alive: torch.Tensor) -> np.ndarray:
         """Append rows for the live members; return which members have a finite loss here."""
@@ -407,29 +558,48 @@ class _Recorder:
 
     def _check(self, row: dict[str, Any], meas: Measurement, features: np.ndarray, beta: np.ndarray,
                loss: float) -> None:
-        staircase_quantities, check_bounds = self._bounds
+        staircase_quantities = self._bounds[0]
         c = meas.convention
         q = staircase_quantities(features, meas.quadrature.weights, beta, meas.target, self.config.rank_eps)
-        checks = check_bounds(q, loss, C_S=self.problem.C_S)
         row[column("p", c)] = int(q.p)
         row[column("dist_span_S", c)] = float(q.dist_span_S)
         row[column("dist_G", c)] = float(q.dist_G)
-        holds = True
-        for chk in checks:
-            row[column(chk.name, c)] = chk.rhs
-            row[column(f"{chk.name}_lhs", c)] = chk.lhs
-            row[column(f"{chk.name}_slack", c)] = chk.slack
-            row[column(f"{chk.name}_holds", c)] = bool(chk.holds)
-            holds &= bool(chk.holds)
-            self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"],
-                                    "convention": c, **chk.as_dict()})
-        row[column("holds", c)] = holds
+        self._pending.append((row, c, loss, q.p, q.n, q.eps, q.beta_norm2, q.dist_span_S, q.dist_G))
+
+    def _finish(self) -> None:
+        """The Thm 3.3 checks of every pending row, one vectorised `check_bounds_batch` per convention."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        results: dict[int, list] = {}
+        for c in dict.fromkeys(item[1] for item in pending):
+            idx = [i for i, item in enumerate(pending) if item[1] == c]
+            loss, p, n, eps, C, d_s, d_g = (np.array([pending[i][k] for i in idx]) for k in range(2, 9))
+            checks = self._bounds[1](p, n, eps, C, d_s, d_g, loss, C_S=self.problem.C_S)
+            for j, i in enumerate(idx):
+                results[i] = [(chk, j) for chk in checks]
+        for i, (row, c, *_) in enumerate(pending):
+            holds = True
+            for chk, j in results[i]:
+                ok = bool(chk.holds[j])
+                row[column(chk.name, c)] = float(chk.rhs[j])
+                row[column(f"{chk.name}_lhs", c)] = float(chk.lhs[j])
+                row[column(f"{chk.name}_slack", c)] = float(chk.slack[j])
+                row[column(f"{chk.name}_holds", c)] = ok
+                holds &= ok
+                self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"],
+                                        "convention": c, "bound": chk.name, "lhs": float(chk.lhs[j]),
+                                        "rhs": float(chk.rhs[j]), "slack": float(chk.slack[j]), "holds": ok,
+                                        "rtol": chk.rtol, "atol": chk.atol, "tol": float(chk.tol[j])})
+            row[column("holds", c)] = holds
 
     def frame(self) -> pd.DataFrame:
+        self._finish()
         return pd.DataFrame.from_records(self.rows)
 
     def checks_frame(self) -> pd.DataFrame:
-        cols = ["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds"]
+        self._finish()
+        cols = ["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds", "rtol", "atol", "tol"]
         return pd.DataFrame.from_records(self.check_rows, columns=cols)
 
 

@@ -33,7 +33,7 @@ def _manual_forward(model: MLP, x: torch.Tensor) -> tuple[list[torch.Tensor], to
     sigma = ACTIVATIONS[model.activation]
     y, feats = x, []
     for k, layer in enumerate(model.layers):
-        z = sigma(y @ layer.linear.weight.T + layer.linear.bias)
+        z = sigma(torch.addmm(layer.linear.bias, y, layer.linear.weight.T))  # W y + b, fused as nn.Linear rounds it
         y = y + z if (model.residual and k > 0) else z
         feats.append(y)
     return feats, y @ model.beta.weight.T
