@@ -99,7 +99,7 @@ MUTANTS = [
     Mutant("bbp_exponent_half", "theory/spikes.py",
            "out = float(edge) * (n_ * N_) ** 0.25 /", "out = float(edge) * (n_ * N_) ** 0.5 /", (T_SPIKES,)),
     Mutant("bbp_undeclared", "theory/spikes.py",
-           "@validate_params(edge=_SIZE, n=_SIZE, N=_SIZE)\ndef bbp_critical_strength", "def bbp_critical_strength", (T_FUZZ,)),
+           "@validate_params(edge=_SIZE, n=_SIZE, N=_SIZE)\ndef bbp_critical_strength", "def bbp_critical_strength", (T_SPIKES,)),
     # -- collapse -------------------------------------------------------------------------------
     Mutant("collapse_C_loses_sqrt2", "theory/collapse.py",
            "_C_core = sp.sqrt(2 * loss) * lip * V / lam", "_C_core = sp.sqrt(loss) * lip * V / lam", (T_COLL,)),
