@@ -7,6 +7,7 @@ numerics imports it from there (numerics -> theory, never the other way).
 from __future__ import annotations
 
 from theory._validation import (  # noqa: F401  (re-exported)
+    AnyOf,
     Anything,
     Array,
     Bool,
@@ -14,8 +15,11 @@ from theory._validation import (  # noqa: F401  (re-exported)
     Constraint,
     Instance,
     Integer,
+    Matrix,
     Options,
     Real,
+    Symbolic,
+    Weights,
     _is_real_scalar as _is_real,
     _short,
     as_box,

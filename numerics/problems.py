@@ -27,7 +27,7 @@ from numerics.quadrature import (
     check_convention,
     gauss_legendre,
     monte_carlo,
-    paper_trapezoid,
+    paper_tensor_grid,
     tensor_grid,
     trapezoid,
 )
@@ -213,12 +213,7 @@ class Measurement:
 
 def paper_grid(box: Sequence[tuple[float, float]], m: int) -> Quadrature:
     """Eq. (4.1) as printed: m uniform points per side, unit trapezoid weights (1/2, 1, …, 1, 1/2) (products on a box)."""
-    sides = [(float(a), float(b)) for a, b in box]
-    if len(sides) == 1:
-        return paper_trapezoid(*sides[0], positive_int(m, "m_paper"))
-    grid = tensor_grid(sides, positive_int(m, "m_paper"), rule="trapezoid")
-    h = np.prod([(b - a) / (m - 1) for a, b in sides])
-    return Quadrature(grid.points, grid.weights / h)
+    return paper_tensor_grid(box, positive_int(m, "m_paper"))
 
 
 def measurement(problem: FittingProblem, convention: str, m_paper: int = DEFAULT_PAPER_M) -> Measurement:

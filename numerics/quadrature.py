@@ -14,7 +14,25 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.special
 
-from numerics._validation import as_box, as_matrix, as_weights, interval, one_of, positive_int, to_numpy
+from numerics._validation import (
+    AnyOf,
+    Array,
+    Instance,
+    Integer,
+    Options,
+    Real,
+    as_box,
+    as_matrix,
+    as_weights,
+    interval,
+    one_of,
+    positive_int,
+    to_numpy,
+    validate_params,
+)
+
+_INTERVAL = dict(a=Real(), b=Real(), m=Integer(low=1))
+_BOX = Instance((list, tuple))
 
 __all__ = [
     "CONVENTIONS",
@@ -132,6 +150,7 @@ def _rule_1d(a: float, b: float, m: int, rule: str) -> tuple[np.ndarray, np.ndar
     return x, w
 
 
+@validate_params(**_INTERVAL)
 def gauss_legendre(a: float, b: float, m: int) -> Quadrature:
     """m-point Gauss–Legendre rule on [a, b]: exact for polynomials of degree ≤ 2m − 1."""
     a, b = interval(a, b)
@@ -139,6 +158,7 @@ def gauss_legendre(a: float, b: float, m: int) -> Quadrature:
     return Quadrature(x[:, None], w)
 
 
+@validate_params(**_INTERVAL)
 def trapezoid(a: float, b: float, m: int) -> Quadrature:
     """Composite trapezoid rule on [a, b]: h = (b−a)/(m−1), weights h/2, h, …, h, h/2 (error O(h²))."""
     a, b = interval(a, b)
@@ -146,6 +166,7 @@ def trapezoid(a: float, b: float, m: int) -> Quadrature:
     return Quadrature(x[:, None], w)
 
 
+@validate_params(**_INTERVAL)
 def paper_trapezoid(a: float, b: float, m: int) -> Quadrature:
     """The weights of arXiv 2412.05144 eq. (4.1) as printed: m uniform points on [a, b], w = (1/2, 1, …, 1, 1/2).
 
@@ -178,6 +199,8 @@ def _product(rules: list[tuple[np.ndarray, np.ndarray]]) -> Quadrature:
     return Quadrature(pts, w)
 
 
+@validate_params(box=_BOX, m=AnyOf((Integer(low=1), Array(ndim=1, low=1.0, integer_valued=True))),
+                 rule=Options(("gauss_legendre", "trapezoid")))
 def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") -> Quadrature:
     """Tensor product of 1-D rules on the box Π_i [a_i, b_i]: weights multiply, Σ w = Π (b_i − a_i).
 
@@ -208,6 +231,7 @@ def paper_tensor_grid(box: Box, m: int | Sequence[int]) -> Quadrature:
     return _product([(q.points[:, 0], q.weights) for q in sides_1d])
 
 
+@validate_params(box=_BOX, m=Integer(low=1))
 def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
     """m uniform points in the box, weights |Ω|/m (an unbiased estimator of ∫_Ω f).
 

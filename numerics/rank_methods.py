@@ -302,8 +302,10 @@ def _new_figure(size: tuple[float, float]):
     return Figure(figsize=size, layout="constrained")
 
 
-def _caption(fig, text: str) -> None:
-    fig.supxlabel(text, fontsize=7)
+def _caption(fig, text: str, width: int = 170) -> None:
+    import textwrap
+
+    fig.supxlabel(textwrap.fill(text, width), fontsize=7)
 
 
 def _save(out_dir: Path | None, name: str, fig, config: dict, seed: int) -> list[Path]:

@@ -57,6 +57,13 @@ class TheoremOutcome:
     def comparison(self) -> pd.DataFrame | None:
         return None if self.result is None else self.result.comparison
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the status line, then the experiment's own summary (or the error)."""
+        head = f"<p><b>{html.escape(self.theorem_id)}</b>: {html.escape(self.status)} ({self.seconds:.1f} s)</p>"
+        if self.error:
+            return head + f"<pre>{html.escape(self.error)}</pre>"
+        return head + _html_table(self.summary) + ("" if self.comparison is None else _html_comparison(self.comparison))
+
 
 def comparison_caption(comparison: pd.DataFrame) -> str:
     """The caption of a paper-vs-ours table: the counts and every reproduction criterion its rows use."""

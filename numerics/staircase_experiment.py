@@ -1,19 +1,26 @@
 """The staircase experiment (arXiv 2412.05144, Example 2.6, Fig. 2) and the registered ``staircase.thm3_3`` check.
 
 Trains tanh MLPs on u* = cos x + cos 2x + cos 30x over [−1, 1] (full batch, Adam), records the ε-rank
-of every hidden layer, the loss and the three Thm 3.3 bounds every k steps, and writes:
+of every hidden layer, the loss and the three Thm 3.3 bounds every k steps under both measurement
+conventions from the same networks (``integral``: the training quadrature; ``paper``: eq. 4.1 as
+printed, `numerics.problems.measurement`), and writes:
 
-- ``staircase_trajectory.csv``: the tidy trajectory (one row per configuration, seed and recorded step);
-- ``staircase_summary.{csv,md,tex}``: per configuration and seed, the final loss, final ε-rank per
-  layer, number of staircase steps, Spearman/Kendall correlation of rank and log-loss, minimum slack
-  and violations of each bound;
+- ``staircase_trajectory.csv``: the tidy trajectory (one row per configuration, seed and recorded step;
+  the paper convention's columns carry the suffix ``@paper``);
+- ``staircase_summary.{csv,md,tex}``: per configuration, seed and convention, the final loss, final
+  ε-rank per layer, number of staircase steps, Spearman/Kendall correlation of rank and log-loss,
+  minimum slack and violations of each bound;
 - ``staircase_steps.{csv,md,tex}``: every detected step (when, rank gained, loss drop);
-- ``staircase_comparison.{csv,md,tex}``: our final ε-rank and loss beside the values read off Fig. 2;
-- figures: ``staircase_fig2.png`` (loss on a log scale with the ε-rank on a twin axis, one panel per
-  configuration, as in the paper) and ``staircase_layers_<config>.png`` (ε-rank of every layer).
+- ``staircase_comparison.{csv,md,tex}`` and ``staircase_fig2_table.{csv,md,tex}``: our final ε-rank,
+  Spearman and loss beside the values read off Fig. 2, per convention, with the verdict's criterion;
+- ``staircase_rank_gap.{csv,md,tex}`` and ``staircase_final_spectra.{csv,png}``: the final Gram
+  spectrum against ε under both conventions, the rank at ε/10 and 10ε, on paper grids of m/3, m and
+  3m points, and the near-duplicate neuron clusters (`gap_table`);
+- figures: ``staircase_fig2_<convention>.png`` (Fig. 2 style plus the Thm 3.3 bound panel) and
+  ``staircase_layers_<config>.png`` (ε-rank of every layer, both conventions).
 
-Each configuration's trajectory is also kept in ``staircase_runs/`` under a name derived from its
-settings, so an interrupted grid resumes where it stopped.
+Each configuration's trajectory and final parameters are also kept in ``staircase_runs/`` under a
+name derived from its settings, so an interrupted grid resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -111,8 +118,9 @@ def _fig2_specs(init: str = FIG2_INIT) -> tuple[ModelSpec, ...]:
 def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
     """The grid each profile runs.
 
-    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, U(−1/√n, 1/√n) init, Adam 1e-3 (the paper
-        states no optimiser), 15 000 steps, 3 seeds, recorded every 100 steps.
+    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, `FIG2_INIT` (torch's default), Adam 1e-3 (the
+        paper states no optimiser, learning rate or m), 15 000 steps, 3 seeds, recorded every 100 steps,
+        both conventions (paper grid of 200 points).
     quick: the same grid and seeds-1, reduced to 5 000 steps at Adam 3e-3, recorded every 100 (what
         ``make report`` runs; about a minute on 2 cores).
     test: L ∈ {1, 2}, n = 8, 120 steps at Adam 1e-2 (seconds).
@@ -152,13 +160,14 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
     Specs of one shape (width, depth, activation, residual; e.g. the same net with two inits) and
     all their seeds train together as one batched model. With ``out_dir``, each finished group is
     written to ``out_dir/staircase_runs/`` and a rerun with the same settings loads it instead of
-    training again. ``info`` holds the timing of each group (GFLOP/s) and the
-    diverged members.
+    training again. ``info`` holds the timing of each group (GFLOP/s), the
+    diverged members and ``models``: each group's final parameters (`final_models` format; a resumed
+    group's are read back from its ``.pt`` file when there is one).
     """
     from numerics.io import read_csv, write_json, write_table
 
     problem = problem or paper_problem(grid.m)
-    frames, timing, diverged = [], [], []
+    frames, timing, diverged, models = [], [], [], []
     runs_dir = Path(out_dir) / "staircase_runs" if out_dir is not None else None
     groups = _shape_groups(grid.specs)
     for specs in progress(groups, total=len(groups), desc="staircase configs", quiet=quiet):
@@ -167,11 +176,16 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
             frames.append(read_csv(cache))
             saved = json.loads(cache.with_suffix(".json").read_text())
             timing.append({**saved["timing"], "resumed": True})
+            if cache.with_suffix(".pt").exists():
+                import torch
+
+                models.append(torch.load(cache.with_suffix(".pt"), weights_only=False))
             diverged += saved["diverged"]
             continue
         members = [(spec, s) for spec in specs for s in grid.seeds]
         label = " + ".join(spec.label for spec in specs)
         res = train_members(problem, members, grid.config, quiet=quiet, desc=label)
+        models.append(_final_payload(res, grid))
         traj = res.trajectory.copy()
         by_label = {spec.label: spec for spec in specs}
         for pos, col in enumerate(("depth", "width", "activation", "init", "residual"), start=1):
@@ -184,22 +198,20 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
         if cache is not None:
             # the JSON is written last: a group counts as finished only when both files exist
             write_table(traj, cache.with_suffix(""), config=grid.as_config(), formats=("csv",), float_format="%.17g")
-            _save_final_model(res, cache.with_suffix(".pt"), grid)
+            _save_final_model(models[-1], cache.with_suffix(".pt"))
             write_json(cache.with_suffix(".json"), {"timing": timing[-1], "diverged": run_diverged},
                        config=grid.as_config())
-    return pd.concat(frames, ignore_index=True), {"timing": timing, "diverged": diverged}
+    return pd.concat(frames, ignore_index=True), {"timing": timing, "diverged": diverged, "models": models}
 
 
-def _save_final_model(res, path: Path, grid: StaircaseGrid) -> None:
+def _final_payload(res, grid: StaircaseGrid) -> dict[str, Any]:
     """The trained members' final parameters (float64) with their (config, seed) keys, for spectra after the run."""
-    import io
-
     import torch
 
-    from numerics.io import atomic_write_bytes, provenance
+    from numerics.io import provenance
 
     model = res.model
-    payload = {
+    return {
         "weights": [w.detach().to(torch.float64).clone() for w in model.weights],
         "biases": [b.detach().to(torch.float64).clone() for b in model.biases],
         "beta": model.beta.detach().to(torch.float64).clone(),
@@ -207,6 +219,15 @@ def _save_final_model(res, path: Path, grid: StaircaseGrid) -> None:
         "members": [(spec.label, int(seed)) for spec, seed in res.members],
         "provenance": provenance(grid.as_config()),
     }
+
+
+def _save_final_model(payload: dict[str, Any], path: Path) -> None:
+    import io
+
+    import torch
+
+    from numerics.io import atomic_write_bytes
+
     buf = io.BytesIO()
     torch.save(payload, buf)
     atomic_write_bytes(path, buf.getvalue())
@@ -605,7 +626,7 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
 def run_staircase(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = False,
                   seed: Any = None) -> ExperimentResult:
     """Run ``grid``, analyse it under every recorded convention, and (with ``out_dir``) write tables and figures."""
-    from numerics._staircase_figures import layer_ranks_figure, staircase_figure
+    from numerics._staircase_figures import layer_ranks_figure, spectrum_figure, staircase_figure
     from numerics.io import save_figure, write_table
 
     traj, info = run_grid(grid, out_dir=out_dir, quiet=quiet)
@@ -617,6 +638,9 @@ def run_staircase(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bo
     fig2 = fig2_table(summary)
     timing = pd.DataFrame(info["timing"])
     config = {"theorem": THEOREM_ID, **grid.as_config()}
+    pm = grid.config.paper_m
+    paper_ms = tuple(sorted({max(2, round(pm / 3)), pm, 3 * pm}))
+    gap = gap_table(info["models"], m=grid.m, paper_ms=paper_ms, eps=grid.config.rank_eps) if info["models"] else None
     notes = _notes(summary, timing, info, grid)
     figures: list[Path] = []
     if out_dir is not None:
@@ -632,12 +656,22 @@ def run_staircase(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bo
         for conv in convs:
             fig = staircase_figure(traj, conv, caption=_caption(grid, conv), rank_eps=grid.config.rank_eps)
             figures.append(save_figure(fig, out / f"staircase_fig2_{conv}.png", config=config, seed=seed))
+        if info["models"]:
+            spectra = final_spectra(info["models"], m=grid.m, paper_ms=(pm,))
+            write_table(spectra, out / "staircase_final_spectra", config=config, seed=seed, formats=("csv",))
+            write_table(gap, out / "staircase_rank_gap", config=config, seed=seed)
+            fig = spectrum_figure(spectra, eps=grid.config.rank_eps,
+                                  caption=f"integral: Gauss–Legendre m={grid.m}; paper: {pm} uniform points, unit "
+                                          f"trapezoid weights; {grid.settings()}")
+            figures.append(save_figure(fig, out / "staircase_final_spectra.png", config=config, seed=seed))
         for label in dict.fromkeys(traj["config"]):
             fig = layer_ranks_figure(traj, label, rank_eps=grid.config.rank_eps, conventions=convs)
             figures.append(save_figure(fig, out / f"staircase_layers_{label}.png", config=config, seed=seed))
     tables = {"summary": summary, "steps": stair_steps, "timing": timing, "trajectory": traj}
     for conv in convs:
         tables[f"Fig. 2 beside ours ({conv} convention)"] = fig2[fig2["convention"] == conv] if len(fig2) else fig2
+    if gap is not None:
+        tables["final ε-rank: conventions, grids, ε/10 and 10ε, near-duplicate neurons"] = gap
     return ExperimentResult(
         theorem_id=THEOREM_ID,
         checks=checks,

@@ -129,3 +129,27 @@ def test_readme_analyze_example_runs_and_matches_epsilon_rank():
     for row in df.itertuples():
         assert row.eps_rank == ranks.epsilon_rank(feats[row.layer], 1e-6, q.weights)
     assert bool(df["bounds_hold"].iloc[-1]) and df["thm3_3_tight_slack"].iloc[-1] >= 0
+
+
+def test_readme_fences_close_and_no_section_renders_as_code():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    inside, opened_at = False, None
+    for i, line in enumerate(lines, 1):
+        stripped = line.lstrip()
+        if stripped.startswith("```"):
+            assert inside or stripped == "```" or re.fullmatch(r"```[a-z]+", stripped), f"line {i}: text after an opening fence: {line!r}"
+            inside, opened_at = (not inside), i
+            if not inside:
+                assert stripped == "```", f"line {i}: a closing fence with text after it: {line!r}"
+        elif "```" in line and not inside:
+            assert line.count("`") % 2 == 0 and "``` " not in line, f"line {i}: a fence in running text: {line!r}"
+        if line.startswith("## "):
+            assert not inside, f"section {line!r} (line {i}) is inside the code block opened at line {opened_at}"
+    assert not inside, f"the code block opened at line {opened_at} never closes"
+
+
+def test_readme_and_makefile_do_not_claim_a_version_pin_selects_the_cpu_build():
+    text = README.read_text(encoding="utf-8")
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "CPU torch 2.13.0 pinned" not in text and "CPU wheel;" not in make
+    assert "TORCH_PIP_ARGS" in make and "TORCH_PIP_ARGS" in text

@@ -27,9 +27,11 @@ from types import MappingProxyType
 from typing import Any, Callable as _CallableT, Sequence
 
 import numpy as np
+import sympy as sp
 
 __all__ = [
     "Constraint", "Real", "Integer", "Array", "Options", "Bool", "Instance", "CallableArg", "Anything",
+    "Symbolic", "AnyOf", "Matrix", "Weights",
     "validate_params", "constraints_of",
     "to_numpy", "as_matrix", "as_weights", "positive_float", "nonnegative_float", "nonnegative_int",
     "positive_int", "one_of", "interval", "as_box", "short",
@@ -353,6 +355,109 @@ class CallableArg(Constraint):
 
     def invalid(self) -> list[Any]:
         return [None, 1.5, "tanh", object()]
+
+
+@dataclass(frozen=True)
+class Symbolic(Constraint):
+    """A sympy expression that may be real (not complex, not ±oo/zoo/nan, not a truth value).
+
+    ``positive`` / ``nonnegative`` reject expressions sympy proves to be <= 0 / < 0.
+    """
+
+    positive: bool = False
+    nonnegative: bool = False
+
+    def check(self, value: Any, name: str) -> Any:
+        if not isinstance(value, sp.Expr):
+            raise TypeError(f"{name} must be a sympy expression, got {type(value).__name__} {short(value)}")
+        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or value.is_real is False:
+            raise ValueError(f"{name} must be a finite real expression, got {short(value)}")
+        if self.positive and value.is_positive is False:
+            raise ValueError(f"{name} must be > 0, got {short(value)}")
+        if self.nonnegative and value.is_nonnegative is False:
+            raise ValueError(f"{name} must be >= 0, got {short(value)}")
+        return value
+
+    def invalid(self) -> list[Any]:
+        out = [sp.I, 1 + sp.I, sp.nan, sp.oo, sp.zoo, sp.true, "x", None, object()]
+        if self.positive or self.nonnegative:
+            out += [sp.Integer(-1), -sp.Rational(1, 2)]
+        if self.positive:
+            out.append(sp.Integer(0))
+        return out
+
+
+@dataclass(frozen=True)
+class AnyOf(Constraint):
+    """The value meets at least one of ``options`` (e.g. a real number or a sympy expression)."""
+
+    options: tuple[Constraint, ...]
+
+    def check(self, value: Any, name: str) -> Any:
+        errors: list[Exception] = []
+        for c in self.options:
+            try:
+                return c.check(value, name)
+            except (TypeError, ValueError) as exc:
+                errors.append(exc)
+        values = [e for e in errors if isinstance(e, ValueError)]
+        raise (values[0] if values else errors[0])  # the right kind of value, wrong value, says most
+
+    def invalid(self) -> list[Any]:
+        out = []
+        for c in self.options:
+            for v in c.invalid():
+                if all(_fails(o, v) for o in self.options) and not any(v is w for w in out):
+                    out.append(v)
+        return out
+
+
+@dataclass(frozen=True)
+class Matrix(Constraint):
+    """A finite, non-empty, real 2-D array (numpy, torch, nested list), checked without a copy (`as_matrix`'s messages)."""
+
+    def check(self, value: Any, name: str) -> Any:
+        arr = to_numpy(value, name)
+        if arr.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (rows are points, columns are neurons), got shape {arr.shape}")
+        if arr.size == 0:
+            raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            bad = np.argwhere(~np.isfinite(arr))[0]
+            raise ValueError(f"{name} must be finite, got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+        return value
+
+    def invalid(self) -> list[Any]:
+        return Array(ndim=2).invalid()
+
+
+@dataclass(frozen=True)
+class Weights(Constraint):
+    """Finite, non-negative 1-D quadrature weights, or None (`as_weights`'s messages; the length is the body's check)."""
+
+    def check(self, value: Any, name: str) -> Any:
+        if value is None:
+            return None
+        arr = to_numpy(value, name)
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        out = np.asarray(arr, dtype=np.float64)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(f"{name} must be finite, got {_short(out[~np.isfinite(out)][:3])}")
+        if np.any(out < 0):
+            raise ValueError(f"{name} must be non-negative, got {out[out < 0][:3].tolist()}")
+        return value
+
+    def invalid(self) -> list[Any]:
+        return [v for v in Array(ndim=1, low=0.0).invalid() if v is not None and not (isinstance(v, np.ndarray) and v.size == 0 and v.ndim == 1)]
+
+
+def _fails(c: Constraint, value: Any) -> bool:
+    try:
+        c.check(value, "x")
+    except (TypeError, ValueError):
+        return True
+    return False
 
 
 def validate_params(**declared: Constraint) -> _CallableT:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory._bound import Bound
+from theory._validation import AnyOf, Instance, Real, Symbolic, validate_params
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -226,11 +227,13 @@ BOUNDS: tuple[Bound, ...] = (
 
 
 # -- structural facts, checked symbolically by the tests --------------------------------------------
+@validate_params(expr=Instance((sp.Expr,)), symbol=Instance((sp.Symbol,)))
 def lambda_exponent(expr: sp.Expr, symbol: sp.Symbol = lam) -> sp.Expr:
     """p with expr ∝ symbol^p, i.e. d log(expr)/d log(symbol) when that is constant; else the expression."""
     return sp.simplify(sp.diff(sp.log(expr), symbol) * symbol)
 
 
+@validate_params(expr=Instance((sp.Expr,)), symbol=Instance((sp.Symbol,)))
 def is_nondecreasing_in(expr: sp.Expr, symbol: sp.Symbol) -> bool | None:
     """True when ∂expr/∂symbol ≥ 0 on the interior of the domain follows from the symbols' assumptions.
 
@@ -241,6 +244,7 @@ def is_nondecreasing_in(expr: sp.Expr, symbol: sp.Symbol) -> bool | None:
     return sp.simplify(sp.diff(expr.xreplace(interior), interior.get(symbol, symbol))).is_nonnegative
 
 
+@validate_params(p_y=AnyOf((Real(low=0.0, high=1.0, closed="right"), Symbolic(positive=True))))
 def ce_gradient_bound_chain(p_y: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """(2(1−p)², 2(1−p), −2 log p): ‖softmax − e_y‖² ≤ first ≤ second ≤ third (proofs_notes §4, Lemma 2)."""
     return 2 * (1 - p_y) ** 2, 2 * (1 - p_y), -2 * sp.log(p_y)

@@ -15,21 +15,28 @@ Trains MLPs (or ResNets) on u*(x) = cos x + cos 2x + cos 30x over [-1, 1], full 
   - the loss L = sum_k w_k (u(x_k) - u*(x_k))^2: the squared L2 error by Gauss-Legendre quadrature
     (m nodes, weights w), the same quadrature that builds the Gram matrix M = Phi^T diag(w) Phi;
   - the eps-rank #{lambda(M) > eps} of every hidden layer at each --eps (default 1e-6, 1e-3, 1e-9);
-  - ||beta||^2 and the three Theorem 3.3 lower bounds on L (paper, tight, eigen), each with its slack.
+  - ||beta||^2 and the three Theorem 3.3 lower bounds on L (paper, tight, eigen), each with its slack;
+  - the same ranks, loss and bounds under the paper's eq. (4.1) as printed (--convention paper/both):
+    --paper-m uniform points with weights 1/2, 1, ..., 1, 1/2 and the count |lambda| > eps, from the
+    same network (columns suffixed @paper). There r_eps(M_paper) = r_{eps h}(M_trapezoid), h = 2/(m-1).
 It then finds the plateaus and steps of the eps-rank, correlates rank with log-loss (Spearman,
 Kendall), and writes to --out:
   staircase_trajectory.csv               every recorded step (tidy)
   staircase_summary.{csv,md,tex}         per run: final loss and ranks, steps, correlations, bound slack
   staircase_steps.{csv,md,tex}           each detected step: when, rank gained, loss drop
   staircase_comparison.{csv,md,tex}      ours beside Fig. 2's values (Fig. 2 configurations only)
-  staircase_fig2.png, staircase_layers_*.png
+  staircase_fig2_table.{csv,md,tex}      the same per panel, init and convention, with its verdict criterion
+  staircase_rank_gap.{csv,md,tex}        final rank per convention, paper grid m/3, m, 3m, eps/10, 10 eps
+  staircase_final_spectra.{csv,png}      final Gram eigenvalues against eps, both conventions
+  staircase_fig2_<convention>.png, staircase_layers_*.png
 Seeds of one configuration train together as one batched model. Finished configurations are kept
 in OUT/staircase_runs/ and a rerun with the same settings resumes from them.
 
 Without --depth/--width the --profile grid runs: paper = Fig. 2 (L in {2,4}, n in {25,50}, 15000
-steps, Adam 1e-3, 3 seeds); quick = the same grid, 5000 steps at Adam 3e-3, 1 seed; test = seconds.
+steps, Adam 1e-3, 3 seeds, torch init); quick = the same grid, 5000 steps at Adam 3e-3, 1 seed;
+test = seconds. Both conventions are recorded unless --convention says otherwise.
 Any of --depth, --width, --activation, --init, --residual, --steps, --lr, --optimizer, --schedule,
---seeds/--n-seeds, --record-every, --eps, --m, --dtype given on the command line override the profile.
+--seeds/--n-seeds, --record-every, --eps, --m, --convention, --paper-m, --dtype given on the command line override the profile.
 
 Examples:
   rankbounds staircase --profile quick

@@ -3,6 +3,9 @@ networks; trained networks show the bottleneck (fast version here, paper scale u
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -373,64 +376,61 @@ def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):
     assert main(["bottleneck", "--depths", "1", "--out", str(tmp_path), "--quiet"]) == 2
 
 
-# -- paper scale --------------------------------------------------------------------------------
+# -- the paper's stated setting (arXiv 2305.19008 §5): L = 25, width 200, λ = 2e-4 ------------------
 
 
-PAPER = nb.PROFILE_CONFIGS["paper"]  # L = 6, 9, 12 (12k steps), 15, 18 (30k steps); N = 500, width 50, λL = 0.24
+PAPER = nb.PROFILE_CONFIGS["paper"]  # width 200, λ = 2e-4 in (λ/L)‖θ‖², L = 6, 12, 25; N = 500, 8000 Adam steps
+# The trained models are cached where `rankbounds report --profile paper` (out: results) keeps them,
+# or in $RANKBOUNDS_MODEL_CACHE; without a cache the slow tests train them (about an hour on one core).
+PAPER_CACHE = Path(os.environ.get(nb.MODEL_CACHE_ENV) or
+                   Path(__file__).resolve().parents[2] / "results" / "bottleneck" / "experiment" / "bottleneck_models")
+
+
+def test_paper_profile_is_the_stated_setting():
+    cfg = nb.PAPER_CONFIG
+    assert (cfg.depth, cfg.width, cfg.k, cfg.lam_times_depth) == (25, 200, 2, 2e-4)
+    assert cfg.weight_decay == pytest.approx(2e-4 / 25)  # the coefficient of ‖θ‖² is λ/L
+    assert [c.depth for c in PAPER] == [6, 12, 25] and all(c.width == 200 and c.lam_times_depth == 2e-4 for c in PAPER)
+    task = nb.make_task(10, k=cfg.k)
+    assert task.z.shape[1] == 8 and task.x.shape[1] == 20 and task.y.shape[1] == 20
+    table = nb.setting_table(PAPER)
+    src = dict(zip(table["parameter"], table["source"]))
+    assert "third party" in src["width"] and "third party" in src["λ"] and src["N"].startswith("ours")
+    assert src["optimiser"].startswith("ours") and src["init"].startswith("ours") and src["steps"].startswith("ours")
 
 
 @pytest.fixture(scope="module")
-def paper_summaries():
+def paper_runs():
     out = []
     for cfg in PAPER:
-        model, task, res = nb.trained_network(cfg)
-        rows = nb.master_checks(model, task.x[:20], max_k=4)
-        out.append((cfg, rows, nb.bottleneck_summary(model, task, samples=20, bias=cfg.bias)))
+        model, task, res = nb.trained_network(cfg, cache_dir=PAPER_CACHE)
+        rows = nb.master_checks(model, task.x, max_k=4)  # every training point
+        out.append((cfg, res, rows, nb.bottleneck_summary(model, task, bias=cfg.bias)))
     return out
 
 
-@pytest.mark.slow
-def test_paper_scale_master_inequality_jacobian_norm_and_deviation_trend(paper_summaries):
-    for _cfg, rows, s in paper_summaries:
-        assert rows["holds"].all()
-        assert s["jacobian_fraction_k"] >= 0.9, s
-    norms = [s["theta_norm2_over_L"] for *_r, s in paper_summaries]
-    assert all(b < a for a, b in zip(norms, norms[1:])), norms
-    fractions = [s["deviation_fraction"] for *_r, s in paper_summaries]
-    assert fractions[-1] < fractions[0], fractions
+def _by_depth(paper_runs, depth):
+    return next(run for run in paper_runs if run[0].depth == depth)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (seed 0, CPU): at L=12 after 12k steps one middle layer has no relative gap (dominant count 41); "
-    "at L=15 and L=18 (30k steps) every middle layer has k+1 = 3 dominant singular values"))
-def test_paper_scale_middle_layers_have_k_or_k_plus_1_dominant_values(paper_summaries):
-    for _cfg, _rows, s in paper_summaries:
-        if s["depth"] >= 12:
-            assert all(c in (s["k"], s["k"] + 1) for c in s["middle_w_dominant"]), (s["depth"], s["middle_w_dominant"])
+def test_paper_setting_training_converges(paper_runs):
+    # stationarity of the stated objective: small gradient, a fit, and ‖θ‖² settled over the last 20 % of the steps
+    for cfg, res, _rows, s in paper_runs:
+        assert not res.diverged
+        assert res.grad_norm < GRAD_NORM_MAX, (cfg.depth, res.grad_norm)
+        assert res.mse < MSE_MAX, (cfg.depth, res.mse)
+        tail = [h["theta_norm2"] for h in res.history if h["step"] >= 0.8 * cfg.steps]
+        assert (max(tail) - min(tail)) / tail[-1] < 0.05, (cfg.depth, min(tail), max(tail))
+        assert res.objective == pytest.approx(res.mse + cfg.weight_decay * res.theta_norm2)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (seed 0, CPU): the largest middle-layer tail s_{k+2}(W_ℓ)/s_k(W_ℓ) is 0.173 at L=12 and 0.114 at "
-    "L=18 (0.040 at L=15): below 0.2, not below 0.1; training is not converged at these step counts"))
-def test_paper_scale_middle_layer_tails_are_below_a_tenth(paper_summaries):
-    for _cfg, _rows, s in paper_summaries:
-        if s["depth"] >= 12:
-            assert s["middle_tail_ratio_max"] < 0.1, (s["depth"], s["middle_tail_ratio_max"])
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "finding (seed 0, CPU): the fraction of layers outside the bottleneck is 0.33, 0.33, 0.25, 0.20, 0.22 for "
-    "L = 6, 9, 12, 15, 18: it falls overall but not monotonically (2, 3, 3, 3, 4 deviating layers: the first two "
-    "and last one or two)"))
-def test_paper_scale_deviation_fraction_falls_monotonically(paper_summaries):
-    fractions = [s["deviation_fraction"] for *_r, s in paper_summaries]
-    assert all(b < a for a, b in zip(fractions, fractions[1:])), fractions
-
-
-@pytest.mark.slow
-def test_paper_scale_centred_representations_have_k_directions(paper_summaries):
-    _cfg, _rows, s = paper_summaries[-1]  # L = 18
-    assert all(c == s["k"] for c in s["middle_rep_dominant"]), s["middle_rep_dominant"]
+def test_paper_setting_bounds_hold_at_every_training_point(paper_runs):
+    for cfg, _res, rows, _s in paper_runs:
+        ranks = rows.groupby("sample")["rank_J"].first()
+        assert len(ranks) == cfg.n and (ranks >= cfg.k).all()
+        assert len(rows) == 3 * int(np.minimum(ranks, 4).sum())
+        bad = rows[~rows["holds"].astype(bool)]
+        assert bad.empty, bad.to_string()
+        print(f"L={cfg.depth}: {len(rows)} checks, min slack by bound {rows.groupby('bound')['slack'].min().to_dict()}")

@@ -196,11 +196,7 @@ def test_plugin_option_loads_a_users_module(tmp_path):
     done = _run(["-m", "numerics", "theorems", "--plugin", "my_theorems", "--latex"], tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "example.eps_rank_trace" in done.stdout and r"\frac{T}{eps}" in done.stdout
-    done = _run(["-m", "numerics", "report", "--plugin", "my_theorems", "--only", "example.eps_rank_trace",
-                 "--profile", "test", "--quiet", "--out", "r"], tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "example.eps_rank_trace" in (tmp_path / "r" / "only-example.eps_rank_trace" / "report.md").read_text()
-    assert not (tmp_path / "r" / "report.md").exists()
+    # `report --plugin` itself runs in tests/test_readme_example.py (the README's recipe)
 
 
 def test_entry_point_group_loads_a_users_module(tmp_path):
@@ -222,6 +218,13 @@ def test_pytest_option_puts_a_users_theorem_under_the_generic_test(tmp_path):
     done = _run(argv, tmp_path, extra_path=[tmp_path])
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert re.search(r"\b1 passed\b", done.stdout), done.stdout[-1000:]
-    # and a module that does not import is a usage error, not a silent skip
-    bad = _run(argv[:-1] + ["no_such_theorems"], tmp_path, extra_path=[tmp_path])
-    assert bad.returncode != 0 and "no_such_theorems" in bad.stdout + bad.stderr
+
+
+def test_pytest_option_naming_a_missing_module_is_a_usage_error():
+    from types import SimpleNamespace
+
+    from numerics.pytest_plugin import pytest_configure
+
+    config = SimpleNamespace(getoption=lambda name: ["no_such_theorems"] if name == "rankbounds_plugins" else None)
+    with pytest.raises(pytest.UsageError, match="--rankbounds-plugin 'no_such_theorems': no module named"):
+        pytest_configure(config)

@@ -296,3 +296,17 @@ def test_bad_input_names_the_argument(call, exc, match):
 def test_import_theory_bottleneck_does_not_import_torch():
     code = "import sys, theory.bottleneck; assert 'torch' not in sys.modules and 'numerics' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_deep_linear_cost_carries_the_factor_L_and_is_attained():
+    # R(A; L) = L Σ s^{2/L}: the bound side is L·schatten, not schatten (a weaker, still true bound).
+    s = np.array([3.0, 0.5])
+    for L in (2, 3, 7):
+        schatten = float(np.sum(s ** (2.0 / L)))
+        assert bn.DEEP_LINEAR_COST.evaluate(L=L, schatten=schatten) == L * schatten
+        Ws = bn.balanced_factors(np.diag(s), L)
+        norm2 = sum(float((W**2).sum()) for W in Ws)
+        c = bn.DEEP_LINEAR_COST.check(theta_norm2=norm2, L=L, schatten=schatten)
+        assert c.holds and abs(c.slack) <= 1e-12 * norm2  # balanced factors attain it
+        # a norm between schatten and L·schatten would pass without the factor L: it must not
+        assert not bn.DEEP_LINEAR_COST.check(theta_norm2=0.5 * (1 + L) * schatten, L=L, schatten=schatten).holds

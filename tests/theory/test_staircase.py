@@ -97,12 +97,12 @@ def test_wrong_or_missing_symbol_raises():
     [
         (("nope", 2, 5, 1e-3, 1.0, 1.0, 0.5), "variant must be one of"),
         (("paper", 6, 5, 1e-3, 1.0, 1.0, 0.5), "0 <= p <= n"),
-        (("paper", -1, 5, 1e-3, 1.0, 1.0, 0.5), "0 <= p <= n"),
+        (("paper", -1, 5, 1e-3, 1.0, 1.0, 0.5), "p must be >= 0, got -1"),
         (("paper", 2, 0, 1e-3, 1.0, 1.0, 0.5), "n must be >= 1"),
-        (("tight", 2, 5, 0.0, 1.0, 1.0, 0.5), "eps must be > 0"),
-        (("tight", 2, 5, 1e-3, -1.0, 1.0, 0.5), "C must be >= 0"),
-        (("eigen", 2, 5, 1e-3, 1.0, 0.0, 0.5), "C_S must be > 0"),
-        (("eigen", 2, 5, 1e-3, 1.0, 1.0, -0.5), "dist must be >= 0"),
+        (("tight", 2, 5, 0.0, 1.0, 1.0, 0.5), "eps must be finite and > 0"),
+        (("tight", 2, 5, 1e-3, -1.0, 1.0, 0.5), "C must be finite and >= 0"),
+        (("eigen", 2, 5, 1e-3, 1.0, 0.0, 0.5), "C_S must be finite and > 0"),
+        (("eigen", 2, 5, 1e-3, 1.0, 1.0, -0.5), "dist must be finite and >= 0"),
         (("eigen", 2, 5, float("nan"), 1.0, 1.0, 0.5), "eps must be finite"),
     ],
 )
