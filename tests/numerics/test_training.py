@@ -477,6 +477,13 @@ def test_one_diverging_member_does_not_touch_the_others(problem):
     assert not mine["diverged"].any()
     assert mine["step"].tolist() == alone["step"].tolist() == list(range(0, 201, 10))
     np.testing.assert_allclose(mine["loss"].to_numpy(), alone["loss"].to_numpy(), rtol=1e-12, atol=0)
+    # bit for bit against a batch of the same size in which nobody diverges: the mask touches only its member
+    peers = train_members(problem, [(calm, 1), (calm, 0)], cfg)
+    assert all(v is None for v in peers.diverged.values())
+    same = peers.trajectory[peers.trajectory.seed == 0]
+    np.testing.assert_array_equal(mine["loss"].to_numpy(), same["loss"].to_numpy())
+    for got, want in zip(res.model.parameters(), peers.model.parameters()):
+        assert torch.equal(got.detach()[1], want.detach()[1])
 
 
 def test_train_bad_input(problem):
