@@ -373,3 +373,28 @@ def test_paper_pinn_udi_starts_higher():
                    "the row's max(2, 0.5·7); Glorot's normal law (init='xavier') is what this row measures")
 def test_paper_pinn_xavier_step0():
     assert _table(_paper("pinn")).loc["PINN Xavier: ε-rank at step 0", "reproduced"] == "yes"
+
+
+@pytest.mark.slow
+def test_paper_every_activation_climbs_and_tanh_is_reproduced():
+    result = _paper("activations")
+    traj = result.tables["activations_trajectory"]
+    for col in ("eps_rank", "eps_rank@paper"):
+        grouped = traj.groupby(["activation", "seed"])[col]
+        assert (grouped.last() > grouped.first() + 5).all()
+    t = _table(result)
+    # tanh 43: ours 38 (integral) / 41 (paper convention); ReLU 35: 25 / 31; cos 21: 22 / 26 (medians, seeds 0–2)
+    assert t.loc["tanh: final ε-rank", "verdict"] == "reproduced (both conventions)"
+    assert t.loc["relu: final ε-rank", "verdict"] == "reproduced under paper only"
+    assert t.loc["cos: final ε-rank", "verdict"] == "reproduced under integral only"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="Fig. 4 ELU ≈48–50: ours 29 (integral, 27–30) / 39 (paper convention, 37–39), "
+                   "so the final ordering is cos<relu<elu<tanh against the paper's cos<relu<tanh<elu under both "
+                   "conventions; our count is 48 only for ε ∈ [1.0e-10, 1.7e-10) (integral). α = 1 is our choice (the "
+                   "paper states none); not a convention effect")
+def test_paper_elu_and_activation_ordering():
+    t = _table(_paper("activations"))
+    assert t.loc["elu: final ε-rank", "reproduced"] == "yes"
+    assert t.loc["ordering of final ε-ranks (medians)", "reproduced"] == "yes"
