@@ -29,6 +29,7 @@ from numerics._validation import (
     nonnegative_int,
     one_of,
     positive_float,
+    to_numpy,
     validate_params,
 )
 
@@ -67,7 +68,7 @@ _TINY = np.finfo(np.float64).tiny
 
 
 class _Scaled:
-    """B = diag(√w)Φ held as B = 2ᵉ·B̃, with 2ᵉ the binary scale of max|B| (so max|B̃| is in [1/4, 1)).
+    """B = diag(√w)Φ held as B = 2ᵉ·B̃, with 2ᵉ the binary scale of max|B| (so 2⁻⁶⁶ ≤ max|B̃| < 1).
 
     Every measure reads B̃, whose squares and Gram entries neither overflow nor underflow for any
     finite Φ and w, and scales back by the exact power of two 2ᵉ; on ordinary input B̃ is B/2ᵉ bit
@@ -76,12 +77,26 @@ class _Scaled:
     """
 
     def __init__(self, features: Any, weights: Any | None, name: str = "features", *, scaled: bool = True) -> None:
-        self.phi = as_matrix(features, name)
-        self.sw = None if weights is None else np.sqrt(as_weights(weights, self.phi.shape[0], "weights"))
+        # The public functions' @validate_params has checked that features is a finite, non-empty,
+        # real 2-D array and weights finite and non-negative: here they are converted, not re-read.
+        self.name, self.weights = name, weights
+        self.phi = np.asarray(to_numpy(features, name), dtype=np.float64)
+        self.sw = None
+        if weights is not None:
+            w = np.asarray(to_numpy(weights, "weights"), dtype=np.float64)
+            if w.shape != (self.phi.shape[0],):
+                as_weights(weights, self.phi.shape[0], "weights")  # raises, naming the lengths
+            self.sw = np.sqrt(w)
         if scaled:
             self.rescale()
         else:  # e = 0, B̃ = B: the caller checks that nothing over- or underflowed (`_small_gram`)
             self._set_scale(0)
+
+    def revalidate(self) -> None:
+        """The full checks (`as_matrix`, `as_weights`): called when a result came out non-finite."""
+        as_matrix(self.phi, self.name)
+        if self.weights is not None:
+            as_weights(self.weights, self.phi.shape[0], "weights")
 
     def rescale(self) -> None:
         """Scale by 2ᵉ, e the binary exponent of max|B|."""
@@ -99,7 +114,8 @@ class _Scaled:
             if abs(e) >= 1000:
                 self.shift, self.mant = np.full(m, -e), np.ones(m)
             return
-        lo = float(sw.min()) if sw.min() > 0 else float(np.min(sw, where=sw > 0, initial=np.inf))
+        lo = float(sw.min())
+        lo = lo if lo > 0 else float(np.min(sw, where=sw > 0, initial=np.inf))
         if _ldexp(float(sw.max()), -e) < math.inf and _ldexp(lo, -e) >= _TINY:
             self.factor = (sw if e == 0 else np.ldexp(sw, -e))[:, None]  # every √w_i·2⁻ᵉ is normal: one exact product
         else:
@@ -137,10 +153,18 @@ class _Scaled:
             return np.ascontiguousarray(self.phi[rows, cols])
         if self.factor is not None:
             f = self.factor if np.ndim(self.factor) == 0 else self.factor[rows]
-            return self.phi[rows, cols] * f
+            with np.errstate(over="ignore", under="ignore"):  # unscaled trial: the trace shows an overflow
+                return self.phi[rows, cols] * f
         X = np.ldexp(self.phi[rows, cols], self.shift[rows, None])
         X *= self.mant[rows, None]
         return X
+
+    def svdvals(self) -> np.ndarray:
+        """σ(B̃), descending."""
+        B = self.block()
+        if not np.isfinite(B).all():  # a check behind @validate_params's, cheap next to the SVD
+            self.revalidate()
+        return _svdvals(B)
 
     def threshold(self, eps: float) -> float:
         """ε/2²ᵉ: r_ε(B) = r_{ε/c²}(B/c) with c = 2ᵉ (may round to 0 or inf; see `_count_above`)."""
@@ -183,7 +207,7 @@ def singular_values(A: Any, weights: Any | None = None) -> np.ndarray:
         weights: optional ``(m,)`` non-negative quadrature weights.
     """
     S = _Scaled(A, weights, "A")
-    return S.back(_svdvals(S.block()))
+    return S.back(S.svdvals())
 
 
 def _weighted(features: Any, weights: Any | None) -> np.ndarray:
@@ -239,6 +263,8 @@ def _scaled_gram_eigenvalues(S: _Scaled, clamp: bool = True) -> tuple[np.ndarray
     """
     G = _small_gram(S)
     if S.e == 0 and not _SAFE_TRACE[0] <= np.trace(G) <= _SAFE_TRACE[1]:
+        if not np.isfinite(np.trace(G)):
+            S.revalidate()  # a NaN or inf in the input raises here; an overflow of √w·φ goes on
         S.rescale()
         G = _small_gram(S)
     lam = np.linalg.eigvalsh(G, UPLO="U")[::-1]  # syevd with a workspace query (scipy's dsyevd wrapper is 7× slower at n=256)
@@ -261,7 +287,7 @@ def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "s
     """
     one_of(method, "method", _EPS_RANK_METHODS[1:])
     S = _Scaled(features, weights)
-    lam = _svdvals(S.block()) ** 2 if method == "svd" else _scaled_gram_eigenvalues(S)[0]
+    lam = S.svdvals() ** 2 if method == "svd" else _scaled_gram_eigenvalues(S)[0]
     return S.back(_pad(lam, S.shape[1]), 2)
 
 
@@ -309,10 +335,12 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
     if method != "svd":
         lam, delta = _scaled_gram_eigenvalues(S, clamp=not absolute)
         eps_s = S.threshold(eps)
-        if method == "gram" or np.min(np.abs(np.abs(lam) - eps_s)) > delta:
-            return int(np.count_nonzero((np.abs(lam) if absolute else lam) > eps_s))
+        if absolute:
+            lam = np.abs(lam)
+        if method == "gram" or np.min(np.abs(lam - eps_s)) > delta:
+            return int(np.count_nonzero(lam > eps_s))
         S.rescale()
-    return int(np.count_nonzero(_above(_svdvals(S.block()), S.e, eps, 2)))
+    return int(np.count_nonzero(_above(S.svdvals(), S.e, eps, 2)))
 
 
 @validate_params(features=Matrix(), weights=Weights(), eps=Real(low=0.0))
@@ -321,7 +349,7 @@ def is_eps_linearly_dependent(features: Any, eps: float, weights: Any | None = N
     eps = nonnegative_float(eps, "eps")
     S = _Scaled(features, weights)
     m, n = S.shape
-    return m < n or not bool(_above(_svdvals(S.block())[-1:], S.e, eps, 2)[0])
+    return m < n or not bool(_above(S.svdvals()[-1:], S.e, eps, 2)[0])
 
 
 def _default_rtol(A: Any, shape: tuple[int, int]) -> float:
@@ -350,14 +378,14 @@ def numerical_rank(A: Any, rtol: float | None = None, atol: float | None = None)
         rtol = nonnegative_float(rtol, "rtol")
     if rtol is None:
         rtol = 0.0 if atol is not None else _default_rtol(A, S.shape)
-    s = _svdvals(S.block())
+    s = S.svdvals()
     return int(np.count_nonzero(_above(s, S.e, atol or 0.0, 1) & (s > rtol * s[0])))
 
 
 def _spectrum(A: Any) -> np.ndarray:
     """σ(A)/2ᵉ, descending, 2ᵉ the scale of A's largest entry: the input of the scale-free measures."""
     S = _Scaled(A, None, "A")
-    return _svdvals(S.block())
+    return S.svdvals()
 
 
 def _shannon_exp(p: np.ndarray) -> float:
@@ -404,7 +432,7 @@ def dist_to_rank(A: Any, k: int, norm: str = "fro") -> float:
     k = nonnegative_int(k, "k")
     one_of(norm, "norm", ("fro", "spectral"))
     S = _Scaled(A, None, "A")
-    tail = _svdvals(S.block())[k:]
+    tail = S.svdvals()[k:]
     if tail.size == 0 or tail[0] == 0:
         return 0.0
     if norm == "spectral":

@@ -69,7 +69,7 @@ STRENGTH_RTOL = sp.Rational(3, 20)
 # would otherwise loop up to 1/(1 − 2α) ≈ 10^16 times. α ≤ 0.4975 needs at most degree 200.
 MAX_DEGREE = 200
 _MAX_MPMATH_DEGREE = 64
-_MAX_POINTS = 2000
+_MAX_POINTS = 360  # numpy's hermegauss overflows from about 380 nodes
 _DEGREE = Integer(low=1, high=MAX_DEGREE)
 _DEGREE0 = Integer(low=0, high=MAX_DEGREE)
 _SIZE = Real(low=0.0, closed="neither")  # n, N, edge: finite and > 0
@@ -410,6 +410,8 @@ def hermite_coefficients_quadrature(activation: Callable, kmax: int, *, points: 
 
     if isinstance(kmax, bool) or not isinstance(kmax, numbers.Integral) or kmax < 0:
         raise ValueError(f"kmax must be a non-negative integer, got {kmax!r}")
+    if kmax >= points:
+        raise ValueError(f"kmax must be < points (the rule is exact for degree < 2·points − kmax), got kmax={kmax}, points={points}")
     nodes, weights = hermite_e.hermegauss(int(points))
     weights = weights / math.sqrt(2.0 * math.pi)
     check_activation_finite(activation, name, nodes)

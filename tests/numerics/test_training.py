@@ -236,7 +236,10 @@ def test_paper_rank_is_integral_rank_at_eps_times_h(m, n, scale, log_eps, a, len
     h = length / (m - 1)
     phi = np.tanh(scale * (trap.points @ rng.standard_normal((1, n)) + rng.uniform(-1, 1, n)))
     eps = 10.0**log_eps
-    np.testing.assert_allclose(gram_matrix(phi, paper.weights), gram_matrix(phi, trap.weights) / h, rtol=1e-12)
+    # entrywise, relative to the round-off scale Σ_k w_k |φ_ki φ_kj| (an entry can cancel far below it)
+    scale = np.abs(phi).T @ (paper.weights[:, None] * np.abs(phi))
+    diff = np.abs(gram_matrix(phi, paper.weights) - gram_matrix(phi, trap.weights) / h)
+    assert np.all(diff <= 4 * m * np.finfo(np.float64).eps * scale), float(np.max(diff / scale))
     lam = gram_eigenvalues(phi, trap.weights)
     assume(np.all(np.abs(lam - eps * h) > 1e-9 * eps * h))  # no eigenvalue on the threshold within rounding
     r_paper = epsilon_rank(phi, eps, paper.weights, absolute=True)
