@@ -631,7 +631,7 @@ def linear_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     comparison = pd.DataFrame([comparison_row(
         f"‖θ‖² / (L Σ s_i(P)^{{2/L}}) of a trained deep linear net, L={f.depth}", 1.0,
         f.theta_norm2 / f.closed_form_cost, f"6×5 target, s=(3,1,0.3), λ={f.weight_decay:g}, Adam+L-BFGS float64",
-        reproduced=abs(f.relative_cost_gap) < 1e-6) for f in fits])
+        reproduced=abs(f.relative_cost_gap) < 1e-6, criterion="ratio within 1e-6 of 1") for f in fits])
     config = {"profile": profile, "seed": seed, "depths": list(_LINEAR_PROFILES[profile]), "weight_decay": 1e-2}
     if out_dir is not None:
         from numerics.io import write_table

@@ -32,7 +32,8 @@ from numerics._validation import nonnegative_float, nonnegative_int, one_of, pos
 from numerics.experiment import ExperimentResult, check_profile, checks_frame, comparison_row
 from theory import collapse as T
 
-__all__ = ["CollapseConfig", "PROFILE_CONFIGS", "run_sweep", "bound_checks", "evaluate_claims", "experiment"]
+__all__ = ["CollapseConfig", "PROFILE_CONFIGS", "run_sweep", "bound_checks", "evaluate_claims", "experiment",
+           "tail_figure", "variability_figure"]
 
 THEOREM_ID = "collapse.weight_decay_rank"
 NEAR_CRITICAL = 0.1  # max_ℓ r_ℓ at or below this counts as near-critical (research note §7.5)
@@ -351,19 +352,19 @@ def _pilot_rows(layers: pd.DataFrame, spread_hi: float, spread_lo: float) -> lis
 
 
 # -- figures --------------------------------------------------------------------------------------
-def _figures(layers: pd.DataFrame, networks: pd.DataFrame, cfg: CollapseConfig, out_dir: Path, seed: int) -> list[Path]:
-    import matplotlib
+def _subplots(n: int, width: float):
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width * n, 4), layout="constrained")
+    return fig, [fig.add_subplot(1, n, i + 1) for i in range(n)]
 
-    from numerics.io import save_figure
 
-    paths = []
+def tail_figure(layers: pd.DataFrame, cfg: CollapseConfig):
+    """Relative tail dist_F(W_ℓ, rank ≤ K)/‖W_ℓ‖_F against λ, one panel per loss (a `matplotlib.figure.Figure`)."""
     s = cfg.spreads[0]
     lam_pos = lambda v: v if v > 0 else min(x for x in cfg.lambdas if x > 0) / 10  # noqa: E731
-    fig, axes = plt.subplots(1, len(cfg.losses), figsize=(5 * len(cfg.losses), 4), squeeze=False, constrained_layout=True)
-    for ax, loss in zip(axes[0], cfg.losses):
+    fig, axes = _subplots(len(cfg.losses), 5)
+    for ax, loss in zip(axes, cfg.losses):
         for regime, style in (("adam", "-o"), ("adam+lbfgs", "--s")):
             df = _sel(layers, regime=regime, loss=loss, spread=s, bias=False)
             for layer in sorted(df["layer"].unique()):
@@ -378,12 +379,15 @@ def _figures(layers: pd.DataFrame, networks: pd.DataFrame, cfg: CollapseConfig, 
         ax.set_ylabel("dist_F(W, rank≤K) / ‖W‖_F")
         ax.set_title(f"tail singular mass, {loss}, s={s} (W_L omitted: rank ≤ K by shape)", fontsize=9)
         ax.legend(fontsize=7)
-    paths.append(save_figure(fig, out_dir / "collapse_tail_vs_lambda.png", config=asdict(cfg), seed=seed))
-    plt.close(fig)
+    return fig
 
-    fig, axes = plt.subplots(1, len(cfg.losses), figsize=(5 * len(cfg.losses), 4), squeeze=False, constrained_layout=True)
+
+def variability_figure(networks: pd.DataFrame, cfg: CollapseConfig):
+    """Within-class variability V(H_k) against depth k for each λ, one panel per loss (a Figure)."""
+    s = cfg.spreads[0]
+    fig, axes = _subplots(len(cfg.losses), 5)
     vcols = [c for c in networks.columns if c.startswith("V_H")]
-    for ax, loss in zip(axes[0], cfg.losses):
+    for ax, loss in zip(axes, cfg.losses):
         df = _sel(networks, regime="adam", loss=loss, spread=s, bias=False).sort_values("lam")
         for _, row in df.iterrows():
             ax.plot(range(len(vcols)), row[vcols].to_numpy(float), "-o", label=f"λ={row['lam']:g}")
@@ -392,9 +396,15 @@ def _figures(layers: pd.DataFrame, networks: pd.DataFrame, cfg: CollapseConfig, 
         ax.set_ylabel("within-class RMS variability V(H_k)")
         ax.set_title(f"variability vs depth, {loss}, s={s}, Adam")
         ax.legend(fontsize=7)
-    paths.append(save_figure(fig, out_dir / "collapse_variability_vs_depth.png", config=asdict(cfg), seed=seed))
-    plt.close(fig)
-    return paths
+    return fig
+
+
+def _figures(layers: pd.DataFrame, networks: pd.DataFrame, cfg: CollapseConfig, out_dir: Path, seed: int) -> list[Path]:
+    from numerics.io import save_figure
+
+    return [save_figure(tail_figure(layers, cfg), out_dir / "collapse_tail_vs_lambda.png", config=asdict(cfg), seed=seed),
+            save_figure(variability_figure(networks, cfg), out_dir / "collapse_variability_vs_depth.png",
+                        config=asdict(cfg), seed=seed)]
 
 
 # -- the experiment protocol ------------------------------------------------------------------------

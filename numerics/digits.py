@@ -8,13 +8,16 @@ architecture literally: a 10-neuron tanh bottleneck, then the hidden layers whos
 Gram matrix (our choice, documented): the data distribution P is the measure, and the N training
 samples are its Monte Carlo nodes, M_ij = ∫ φ_i φ_j dP ≈ Σ_k w_k φ_i(x_k) φ_j(x_k) with w_k = 1/N
 (so Σ w = P(Ω) = 1). An integral over a box in ℝ⁶⁴ would put almost all nodes far from the data.
+That is the ``"integral"`` convention. The ``"paper"`` convention reads eq. (4.1) as printed, a sum
+over the nodes with no measure factor: unit weights w_k = 1 and the count |λ| > ε, so
+M_paper = N·M_integral and r_ε(M_paper) = r_{ε/N}(M_integral) (`paper_weights`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,12 +27,16 @@ from torch import nn
 from numerics._progress import progress
 from numerics._validation import as_matrix, positive_float, positive_int, to_numpy
 from numerics.models import MLP, RankTracker, make_generator
+from numerics.quadrature import check_convention
+from numerics.ranks import epsilon_rank
+from numerics.training import column
 
 __all__ = [
     "ClassificationData",
     "load_digits_data",
     "classification_data",
     "monte_carlo_weights",
+    "paper_weights",
     "BottleneckClassifier",
     "train_classifier",
 ]
@@ -103,6 +110,11 @@ def monte_carlo_weights(n_samples: int) -> np.ndarray:
     return np.full(n, 1.0 / n)
 
 
+def paper_weights(n_samples: int) -> np.ndarray:
+    """w_k = 1: eq. (4.1) as printed on the N samples (no measure factor; the ``"paper"`` convention)."""
+    return np.ones(positive_int(n_samples, "n_samples"))
+
+
 class BottleneckClassifier(nn.Module):
     """x ↦ tanh(W_b x + c) ∈ ℝ^k (the 10-neuron layer of Example 2.7) ↦ MLP of L tanh layers of width n ↦ logits.
 
@@ -146,24 +158,33 @@ def train_classifier(
     init: str = "paper",
     seed: int = 0,
     quiet: bool = True,
+    conventions: Sequence[str] = ("integral",),
 ) -> tuple[pd.DataFrame, BottleneckClassifier]:
     """Full-batch Adam on the cross-entropy; every ``record_every`` steps the ε-rank of every layer.
 
     ε-ranks come from a `RankTracker` (forward hooks) with Monte Carlo weights 1/N on the training
     samples (see the module docstring). Returns a trajectory ``step, loss, accuracy, eps_rank``
     (last hidden layer) and ``eps_rank_<layer>`` for each tracked layer, and the trained model.
+    With ``"paper"`` in ``conventions`` the same features also give ``eps_rank@paper`` and
+    ``eps_rank_<layer>@paper``: unit weights (`paper_weights`), count |λ| > ε.
     """
     if not isinstance(data, ClassificationData):
         raise TypeError(f"data must be a ClassificationData (see classification_data), got {type(data).__name__}")
     steps = positive_int(steps, "steps")
     record_every = positive_int(record_every, "record_every")
     lr = positive_float(lr, "lr")
+    if isinstance(conventions, str):
+        raise TypeError(f"conventions must be a sequence of names, got the string {conventions!r}")
+    conventions = tuple(check_convention(c) for c in conventions)
+    if not conventions:
+        raise ValueError("conventions must name at least one convention, got ()")
     model = BottleneckClassifier(data.dim, data.n_classes, bottleneck=bottleneck, width=width, depth=depth,
                                  init=init, generator=make_generator(seed))
     x = torch.tensor(np.array(data.X), dtype=torch.float64)
     y = torch.tensor(np.array(data.y), dtype=torch.int64)
     names = model.layer_names
     tracker = RankTracker(model, names, weights=monte_carlo_weights(data.n_samples), eps=eps)
+    unit = paper_weights(data.n_samples)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     rows = []
     try:
@@ -175,12 +196,18 @@ def train_classifier(
                 rows.append({"step": step, "loss": float("nan"), "diverged": True})
                 break
             if step % record_every == 0 or step == steps:
-                ranks = tracker.ranks()
                 row = {"step": step, "loss": loss.item(),
                        "accuracy": float((logits.argmax(1) == y).double().mean()), "diverged": False}
-                for name in names:
-                    row[f"eps_rank_{name}"] = ranks[(name, tracker.eps[0])]
-                row["eps_rank"] = row[f"eps_rank_{names[-1]}"]
+                if "integral" in conventions:
+                    ranks = tracker.ranks()
+                    for name in names:
+                        row[f"eps_rank_{name}"] = ranks[(name, tracker.eps[0])]
+                if "paper" in conventions:
+                    for name in names:
+                        row[column(f"eps_rank_{name}", "paper")] = epsilon_rank(
+                            tracker.latest_features(name), eps, unit, absolute=True)
+                for c in conventions:
+                    row[column("eps_rank", c)] = row[column(f"eps_rank_{names[-1]}", c)]
                 rows.append(row)
             if step == steps:
                 break

@@ -30,6 +30,7 @@ __all__ = [
     "checks_frame",
     "summarize_checks",
     "comparison_row",
+    "comparison_counts",
 ]
 
 PROFILES = ("test", "quick", "paper")
@@ -58,7 +59,8 @@ class ExperimentResult:
         checks: one row per (point, bound) with columns ``bound, lhs, rhs, slack, holds`` plus
             columns that identify the point (``config``, ``seed``, ``step``...). ``slack >= 0`` holds.
         comparison: our numbers beside the paper's, columns ``quantity, paper, ours, ratio,
-            settings, reproduced`` (see `comparison_row`); ``None`` when the paper reports none.
+            settings, reproduced`` and, where stated, ``criterion`` (see `comparison_row`); ``None``
+            when the paper reports none.
         tables: further named tables (summaries, trajectories).
         figures: PNG paths written under ``out_dir``.
         config: the settings that ran.
@@ -88,6 +90,24 @@ class ExperimentResult:
 
     def summary(self) -> pd.DataFrame:
         return summarize_checks(self.checks)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the bound-versus-empirical summary, the paper comparison, the notes and the tables' names."""
+        import html
+
+        parts = [f"<p><b>{html.escape(self.theorem_id)}</b>: {len(self.checks)} checks, {self.violations} violations</p>",
+                 self.summary().to_html(index=False, float_format=lambda v: f"{v:.4g}")]
+        if self.comparison is not None and not self.comparison.empty:
+            c = comparison_counts(self.comparison)
+            parts.append(f"<p>Ours beside the paper's: {c['reproduced']} reproduced, {c['not_reproduced']} not "
+                         f"reproduced, {c['not_comparable']} not comparable</p>")
+            parts.append(self.comparison.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))
+        parts.extend(f"<blockquote>{html.escape(n)}</blockquote>" for n in self.notes)
+        if self.tables:
+            parts.append("<p>tables: " + ", ".join(f"<code>{html.escape(k)}</code> ({len(v)} rows)" for k, v in self.tables.items()) + "</p>")
+        if self.figures:
+            parts.append("<p>figures: " + ", ".join(f"<code>{html.escape(str(f))}</code>" for f in self.figures) + "</p>")
+        return "\n".join(parts)
 
 
 def checks_frame(rows: Iterable[Check | Mapping[str, Any]], **point: Any) -> pd.DataFrame:
@@ -127,14 +147,19 @@ def comparison_row(
     *,
     reproduced: bool | None = None,
     ratio: float | None = None,
+    criterion: str | None = None,
 ) -> dict[str, Any]:
     """One row of a paper-vs-ours table. ``ratio`` defaults to ours/paper when both are numbers.
 
     ``reproduced`` must be set by the caller from a stated criterion (order of magnitude, ordering...);
-    ``None`` means the paper gives no number to compare with.
+    ``None`` means the paper gives no number to compare with. ``criterion`` states that rule in words
+    ("ours ≥ 0.9 × paper", "within a factor 10"): the report puts it in the table's caption, and a
+    comparison without one says so there.
     """
     if ratio is None and _is_number(paper) and _is_number(ours) and float(paper) != 0:
         ratio = float(ours) / float(paper)
+    if criterion is not None and (not isinstance(criterion, str) or not criterion.strip()):
+        raise ValueError(f"criterion must be a non-empty sentence, got {criterion!r}")
     return {
         "quantity": quantity,
         "paper": paper,
@@ -142,7 +167,17 @@ def comparison_row(
         "ratio": ratio,
         "settings": settings,
         "reproduced": {True: "yes", False: "no", None: "n/a"}[reproduced],
+        "criterion": criterion if criterion is not None else "",
     }
+
+
+def comparison_counts(comparison: pd.DataFrame | None) -> dict[str, int]:
+    """Paper numbers ``reproduced`` (yes), ``not_reproduced`` (no) and ``not_comparable`` (n/a) in a comparison table."""
+    if comparison is None or comparison.empty:
+        return {"reproduced": 0, "not_reproduced": 0, "not_comparable": 0}
+    col = comparison["reproduced"].astype(str).str.strip().str.lower()
+    return {"reproduced": int((col == "yes").sum()), "not_reproduced": int((col == "no").sum()),
+            "not_comparable": int((~col.isin(["yes", "no"])).sum())}
 
 
 def _is_number(x: Any) -> bool:

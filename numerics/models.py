@@ -33,6 +33,7 @@ __all__ = [
     "MLP",
     "BatchedMLP",
     "batched_hidden_features",
+    "batched_loss_grad",
     "RankTracker",
     "eq43_first_layer",
     "structured_first_layer",
@@ -324,6 +325,65 @@ def batched_hidden_features(weights: Sequence[torch.Tensor], biases: Sequence[to
     return feats
 
 
+# dL/dz from dL/dσ(z): the formulas autograd uses (torch derivatives.yaml), so the hand-written
+# backward of `batched_loss_grad` reproduces autograd's gradients bit for bit.
+_ACTIVATION_BACKWARD: dict[str, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "tanh": lambda g, z, s: torch.ops.aten.tanh_backward(g, s),
+    "relu": lambda g, z, s: torch.ops.aten.threshold_backward(g, s, 0),
+    "elu": lambda g, z, s: torch.ops.aten.elu_backward(g, 1.0, 1, 1, False, z),
+    "cos": lambda g, z, s: g * -torch.sin(z),
+    "sin": lambda g, z, s: g * torch.cos(z),
+    "gelu": lambda g, z, s: torch.ops.aten.gelu_backward(g, z),
+}
+
+
+def batched_loss_grad(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor], beta: torch.Tensor,
+                      x: torch.Tensor, target: torch.Tensor, w: torch.Tensor, activation: str, residual: bool,
+                      scale: torch.Tensor | None = None) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+    """L_b = Σ_k w_k (β_b·y^L_b(x_k) − u*(x_k))² for every member b, and ∂(Σ_b s_b L_b)/∂θ by hand.
+
+    One forward (``torch.baddbmm``/``bmm`` over the member axis) and its backward, written out:
+    δ_L = 2 s_b w (u − u*), ∂β = δᵀ y^L, then per layer ∂z = σ'(z) ⊙ ∂y, ∂W = ∂zᵀ y^{k−1},
+    ∂b = Σ_k ∂z, ∂y^{k−1} = ∂z W (+ ∂y for a ResNet layer). The operations and their order are
+    autograd's, so the gradients equal ``loss.backward()``'s exactly; no autograd graph is built.
+
+    Args:
+        weights: ``[(B, n, d), (B, n, n), …]``; biases: ``[(B, n), …]``; beta: ``(B, 1, n)``.
+        x: ``(m, d)`` shared points; target, w: ``(m,)``.
+        scale: ``(B,)`` per-member factor s_b of the gradient (0 masks a member); ``None``: all 1.
+
+    Returns:
+        ``(losses (B,), weight grads, bias grads, beta grad (B, 1, n))``.
+    """
+    sigma = ACTIVATIONS[activation]
+    d_sigma = _ACTIVATION_BACKWARD[activation]
+    ys = [x.unsqueeze(0).expand(weights[0].shape[0], *x.shape)]
+    zs, ss = [], []
+    for k, (wk, bk) in enumerate(zip(weights, biases)):
+        z = torch.baddbmm(bk.unsqueeze(1), ys[-1], wk.transpose(1, 2))
+        s = sigma(z)
+        zs.append(z)
+        ss.append(s)
+        ys.append(ys[-1] + s if (residual and k > 0) else s)
+    u = torch.bmm(ys[-1], beta.transpose(1, 2))[..., 0]
+    r = u - target
+    losses = (r.pow(2) * w).sum(dim=1)
+    g_loss = w.expand_as(r) if scale is None else scale.unsqueeze(1).expand_as(r) * w
+    g_u = (g_loss * (2 * r)).unsqueeze(-1)
+    g_beta = torch.bmm(ys[-1].transpose(1, 2), g_u).transpose(1, 2)
+    g_y = torch.bmm(g_u, beta)
+    g_w: list[torch.Tensor] = [None] * len(weights)  # type: ignore[list-item]
+    g_b: list[torch.Tensor] = [None] * len(weights)  # type: ignore[list-item]
+    for k in range(len(weights) - 1, -1, -1):
+        g_z = d_sigma(g_y, zs[k], ss[k])
+        g_w[k] = torch.bmm(ys[k].transpose(1, 2), g_z).transpose(1, 2)
+        g_b[k] = g_z.sum(dim=1)
+        if k > 0:
+            g_prev = torch.bmm(g_z, weights[k])
+            g_y = g_prev + g_y if (residual and k > 0) else g_prev
+    return losses, g_w, g_b, g_beta
+
+
 class BatchedMLP(nn.Module):
     """B networks of one shape (same d, n, L, σ, residual) evaluated together with batched matmuls.
 
@@ -434,7 +494,10 @@ class RankTracker:
             ...
             if step % 100 == 0:
                 tracker.record(step)          # uses the outputs of the forward pass just run
+                # or tracker.record(step, inputs=x_eval): a no-grad forward of the tracked model first
         tracker.remove(); df = tracker.frame()
+
+    For one snapshot of every layer and every rank measure, see `numerics.analyze`.
 
     Args:
         model: the network.
@@ -462,6 +525,7 @@ class RankTracker:
         self.eps = tuple(positive_float(e, "eps") for e in eps_values)
         self.weights = None if weights is None else np.asarray(to_numpy(weights, "weights"), dtype=np.float64)
         self.layers = tuple(names)
+        self.model = model
         self._latest: dict[str, torch.Tensor] = {}
         self._handles = [modules[name].register_forward_hook(self._hook(name)) for name in names]
         self.records: list[dict[str, Any]] = []
@@ -492,12 +556,18 @@ class RankTracker:
         return out
 
     def record(self, step: int, inputs: torch.Tensor | None = None, model: nn.Module | None = None) -> dict[tuple[str, float], int]:
-        """Append the ε-ranks at ``step``; with ``inputs`` (and ``model``) run a no-grad forward first."""
+        """Append the ε-ranks at ``step``; with ``inputs``, run a no-grad forward of the tracked model first.
+
+        ``model`` is accepted for older code and must be the tracked model (or a module that calls it).
+        """
+        if model is not None and not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if inputs is not None:
-            if model is None:
-                raise ValueError("record(inputs=...) needs model= too, to run the forward pass")
             with torch.no_grad():
-                model(inputs)
+                (model or self.model)(inputs)
+            missing = [name for name in self.layers if name not in self._latest]
+            if missing:
+                raise ValueError(f"model: the forward pass did not run the tracked layers {missing}")
         ranks = self.ranks()
         for (layer, e), r in ranks.items():
             self.records.append({"step": int(step), "layer": layer, "eps": e, "eps_rank": r})

@@ -9,6 +9,11 @@ Laplacian comes from autograd (two backward passes through the network).
 Stability constant (Remark 3.4): for −Δ with zero Dirichlet data on a box Π[a_i, b_i],
 C_S = ‖(−Δ)⁻¹‖_{L²→L²} = 1/λ_min, λ_min = Σ_i (π/(b_i − a_i))²; on [−π/2, π/2]² that is 1/2.
 It bounds ‖u − u*‖ ≤ C_S ‖Δu + f‖ for u with zero trace; the boundary term of eq. 4.4 is outside it.
+
+ε-ranks are recorded under each measurement convention asked for (`numerics.quadrature.CONVENTIONS`),
+from the same network at the same step: ``"integral"`` on the interior Gauss rule (Σ w = |Ω|,
+λ > ε), ``"paper"`` on a uniform grid of the box with eq. (4.1)'s unit weights
+(`numerics.quadrature.paper_tensor_grid`, |λ| > ε), columns suffixed ``@paper``.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from torch import nn
 
 from numerics._progress import progress
 from numerics._validation import as_matrix, positive_float, positive_int
-from numerics.quadrature import Quadrature, gauss_legendre, tensor_grid
-from numerics.ranks import gram_eigenvalues
+from numerics.quadrature import Quadrature, check_convention, gauss_legendre, paper_tensor_grid, tensor_grid
+from numerics.ranks import epsilon_rank
+from numerics.training import column
 
 __all__ = [
     "POISSON_BOX",
@@ -194,14 +200,18 @@ def train_pinn(
     eps: float = 1e-6,
     label: str = "",
     quiet: bool = True,
+    conventions: Sequence[str] = ("integral",),
+    paper_m_per_side: int | None = None,
 ) -> pd.DataFrame:
     """Full-batch Adam on eq. 4.4; every ``record_every`` steps record loss, error and ε-ranks.
 
     The model must expose ``hidden_features(x) -> [y¹, …, y^L]`` (`numerics.models.MLP` does).
     Columns: ``config, step, loss, residual_loss, boundary_loss, l2_error, rel_l2_error, eps_rank``
     (last hidden layer) and ``eps_rank_l{k}`` per hidden layer, with the Gram matrix taken on the
-    interior quadrature (M = Φᵀ diag(w) Φ ≈ ∫_Ω φ_i φ_j). A non-finite loss stops training and the
-    last row gets ``diverged = True``.
+    interior quadrature (M = Φᵀ diag(w) Φ ≈ ∫_Ω φ_i φ_j). With ``"paper"`` in ``conventions`` the
+    same network's ranks on the uniform ``paper_m_per_side``² grid with unit weights (default: as many
+    points per side as the interior rule), counted |λ| > ε, go to ``eps_rank@paper`` and
+    ``eps_rank_l{k}@paper``. A non-finite loss stops training and the last row gets ``diverged = True``.
     """
     steps = positive_int(steps, "steps")
     lr = positive_float(lr, "lr")
@@ -209,8 +219,19 @@ def train_pinn(
     eps = positive_float(eps, "eps")
     if not hasattr(model, "hidden_features"):
         raise TypeError(f"model must expose hidden_features(x), got {type(model).__name__}")
+    if isinstance(conventions, str):
+        raise TypeError(f"conventions must be a sequence of names, got the string {conventions!r}")
+    conventions = tuple(check_convention(c) for c in conventions)
+    if not conventions:
+        raise ValueError("conventions must name at least one convention, got ()")
     dtype = next(model.parameters()).dtype
     tens = _tensors(problem, dtype)
+    grids = {"integral": (tens["x"], np.array(problem.interior.weights), False)}
+    if "paper" in conventions:
+        side = round(problem.interior.size ** (1 / problem.interior.dim))
+        m_p = side if paper_m_per_side is None else positive_int(paper_m_per_side, "paper_m_per_side")
+        pg = paper_tensor_grid(problem.box, m_p)
+        grids["paper"] = (torch.tensor(np.array(pg.points), dtype=dtype), np.array(pg.weights), True)
     w64 = np.array(problem.interior.weights)
     exact_norm = math.sqrt(float(np.sum(w64 * problem.exact**2)))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -223,9 +244,13 @@ def train_pinn(
         err = math.sqrt(float(np.sum(w64 * (u - problem.exact) ** 2)))
         row = {"config": label, "step": step, "loss": residual + boundary, "residual_loss": residual,
                "boundary_loss": boundary, "l2_error": err, "rel_l2_error": err / exact_norm, "diverged": diverged}
-        for k, f in enumerate(feats, start=1):
-            row[f"eps_rank_l{k}"] = int(np.count_nonzero(gram_eigenvalues(f.double().numpy(), w64) > eps))
-        row["eps_rank"] = row[f"eps_rank_l{len(feats)}"]
+        for c in conventions:
+            x_c, w_c, absolute = grids[c]
+            with torch.no_grad():
+                feats_c = feats if c == "integral" else model.hidden_features(x_c)
+            for k, f in enumerate(feats_c, start=1):
+                row[column(f"eps_rank_l{k}", c)] = epsilon_rank(f.double().numpy(), eps, w_c, absolute=absolute)
+            row[column("eps_rank", c)] = row[column(f"eps_rank_l{len(feats_c)}", c)]
         rows.append(row)
 
     for step in progress(range(steps + 1), total=steps + 1, desc=label or "pinn", quiet=quiet):

@@ -22,11 +22,23 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from numerics._validation import one_of, positive_int
-from numerics.quadrature import Quadrature, gauss_legendre, monte_carlo, tensor_grid, trapezoid
+from numerics.quadrature import (
+    Quadrature,
+    check_convention,
+    gauss_legendre,
+    monte_carlo,
+    paper_tensor_grid,
+    tensor_grid,
+    trapezoid,
+)
 
 __all__ = [
     "DEFAULT_M",
+    "DEFAULT_PAPER_M",
     "FittingProblem",
+    "Measurement",
+    "measurement",
+    "paper_grid",
     "cos_sum_target",
     "paper_problem",
     "fitting_problem",
@@ -34,6 +46,8 @@ __all__ = [
 ]
 
 DEFAULT_M = 200
+# Points of the uniform grid of the "paper" convention (eq. 4.1; the paper never states m): h = 2/199 on [−1, 1].
+DEFAULT_PAPER_M = 200
 
 
 def cos_sum_target(x: np.ndarray) -> np.ndarray:
@@ -52,6 +66,8 @@ class FittingProblem:
         quadrature: the nodes ``(m, d)`` and weights ``(m,)`` (Σ w = |Ω|) of the loss and of the Gram matrix.
         target: the values u*(x_k), ``(m,)``, float64.
         box: Ω as ``[(a_1, b_1), …]``.
+        target_fn: the vectorised u* itself, ``(m, d)`` points → ``(m,)`` values, when known; the
+            ``"paper"`` measurement convention evaluates it on its own grid (`measurement`).
     """
 
     name: str
@@ -59,6 +75,7 @@ class FittingProblem:
     target: np.ndarray
     box: tuple[tuple[float, float], ...]
     C_S: float = field(default=1.0)
+    target_fn: Callable[[np.ndarray], np.ndarray] | None = field(default=None)
 
     def __post_init__(self) -> None:
         t = np.asarray(self.target, dtype=np.float64).reshape(-1)
@@ -148,7 +165,7 @@ def fitting_problem(
     values = np.asarray(target(quad.points), dtype=np.float64).reshape(-1)
     if values.shape[0] != quad.size:
         raise ValueError(f"target returned shape {values.shape}, expected ({quad.size},) values")
-    return FittingProblem(name=name, quadrature=quad, target=values, box=tuple(sides))
+    return FittingProblem(name=name, quadrature=quad, target=values, box=tuple(sides), target_fn=target)
 
 
 def paper_problem(m: int = DEFAULT_M, rule: str = "gauss_legendre") -> FittingProblem:
@@ -160,3 +177,64 @@ def mse_from_loss(loss: float, problem: FittingProblem) -> float:
     """L/|Ω|: the L² loss as a mean square, the scale of the paper's "MSE" plots (≈ mean over uniform points)."""
     return loss / problem.volume
 
+
+
+# --- measurement conventions ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Measurement:
+    """Where and how a convention measures ranks, losses and bounds: nodes, weights, u* there, the count rule.
+
+    Attributes:
+        convention: ``"integral"`` or ``"paper"`` (`numerics.quadrature.CONVENTIONS`).
+        quadrature: the nodes and weights of M = Φᵀ diag(w) Φ, of the loss Σ w (u − u*)² and of the distances.
+        target: u* at those nodes, ``(m,)``.
+        absolute: count |λ| > ε (the paper's §4) instead of λ > ε.
+        same_nodes: the nodes are the training problem's own (its features can be reused).
+    """
+
+    convention: str
+    quadrature: Quadrature
+    target: np.ndarray
+    absolute: bool
+    same_nodes: bool
+
+    def count(self, eigenvalues: np.ndarray, eps: float) -> int:
+        """#{λ > ε}, or #{|λ| > ε} when ``absolute``."""
+        lam = np.abs(eigenvalues) if self.absolute else eigenvalues
+        return int(np.count_nonzero(lam > eps))
+
+    def loss(self, u: np.ndarray) -> float:
+        """Σ_k w_k (u(x_k) − u*(x_k))² in this measurement's inner product."""
+        r = np.asarray(u, dtype=np.float64) - self.target
+        return float(np.sum(self.quadrature.weights * r * r))
+
+
+def paper_grid(box: Sequence[tuple[float, float]], m: int) -> Quadrature:
+    """Eq. (4.1) as printed: m uniform points per side, unit trapezoid weights (1/2, 1, …, 1, 1/2) (products on a box)."""
+    return paper_tensor_grid(box, positive_int(m, "m_paper"))
+
+
+def measurement(problem: FittingProblem, convention: str, m_paper: int = DEFAULT_PAPER_M) -> Measurement:
+    """The `Measurement` of ``problem`` under ``convention``.
+
+    ``"integral"``: the problem's own quadrature (weights integrate, Σw = |Ω|), count λ > ε.
+    ``"paper"``: `paper_grid` with ``m_paper`` points per side, u* evaluated there (needs
+    ``problem.target_fn``), count |λ| > ε (arXiv 2412.05144, §4, eq. 4.1). On the trapezoid rule's
+    nodes the two relate exactly: M_paper = M_trapezoid / h, so r_ε(M_paper) = r_{ε·h}(M_trapezoid)
+    (proofs_notes/staircase.md).
+    """
+    if not isinstance(problem, FittingProblem):
+        raise TypeError(f"problem must be a FittingProblem, got {type(problem).__name__}")
+    check_convention(convention)
+    if convention == "integral":
+        return Measurement("integral", problem.quadrature, problem.target, absolute=False, same_nodes=True)
+    if problem.target_fn is None:
+        raise ValueError(f"convention='paper' evaluates u* on its own grid, but problem {problem.name!r} has no target_fn")
+    quad = paper_grid(problem.box, m_paper)
+    values = np.asarray(problem.target_fn(quad.points), dtype=np.float64).reshape(-1)
+    if values.shape[0] != quad.size or not np.all(np.isfinite(values)):
+        raise ValueError(f"target_fn must return {quad.size} finite values on the paper grid, got shape {values.shape}")
+    values.setflags(write=False)
+    return Measurement("paper", quad, values, absolute=True, same_nodes=False)

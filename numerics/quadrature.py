@@ -14,7 +14,25 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.special
 
-from numerics._validation import as_box, as_matrix, as_weights, interval, one_of, positive_int, to_numpy
+from numerics._validation import (
+    AnyOf,
+    Array,
+    Instance,
+    Integer,
+    Options,
+    Real,
+    as_box,
+    as_matrix,
+    as_weights,
+    interval,
+    one_of,
+    positive_int,
+    to_numpy,
+    validate_params,
+)
+
+_INTERVAL = dict(a=Real(), b=Real(), m=Integer(low=1))
+_BOX = Instance((list, tuple))
 
 __all__ = [
     "CONVENTIONS",
@@ -23,6 +41,7 @@ __all__ = [
     "trapezoid",
     "paper_trapezoid",
     "tensor_grid",
+    "paper_tensor_grid",
     "monte_carlo",
     "check_convention",
 ]
@@ -75,7 +94,9 @@ class Quadrature:
 
     def _values(self, f: Any, name: str) -> np.ndarray:
         v = np.asarray(to_numpy(f, name), dtype=np.float64)
-        if v.ndim == 0 or v.shape[0] != self.size:
+        if v.ndim not in (1, 2):
+            raise ValueError(f"{name} must be ({self.size},) or ({self.size}, k) (values at the nodes), got shape {v.shape}")
+        if v.shape[0] != self.size:
             raise ValueError(f"{name} must have {self.size} rows (one per node), got shape {v.shape}")
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{name} must be finite")
@@ -129,6 +150,7 @@ def _rule_1d(a: float, b: float, m: int, rule: str) -> tuple[np.ndarray, np.ndar
     return x, w
 
 
+@validate_params(**_INTERVAL)
 def gauss_legendre(a: float, b: float, m: int) -> Quadrature:
     """m-point Gauss–Legendre rule on [a, b]: exact for polynomials of degree ≤ 2m − 1."""
     a, b = interval(a, b)
@@ -136,6 +158,7 @@ def gauss_legendre(a: float, b: float, m: int) -> Quadrature:
     return Quadrature(x[:, None], w)
 
 
+@validate_params(**_INTERVAL)
 def trapezoid(a: float, b: float, m: int) -> Quadrature:
     """Composite trapezoid rule on [a, b]: h = (b−a)/(m−1), weights h/2, h, …, h, h/2 (error O(h²))."""
     a, b = interval(a, b)
@@ -143,6 +166,7 @@ def trapezoid(a: float, b: float, m: int) -> Quadrature:
     return Quadrature(x[:, None], w)
 
 
+@validate_params(**_INTERVAL)
 def paper_trapezoid(a: float, b: float, m: int) -> Quadrature:
     """The weights of arXiv 2412.05144 eq. (4.1) as printed: m uniform points on [a, b], w = (1/2, 1, …, 1, 1/2).
 
@@ -162,6 +186,21 @@ def check_convention(convention: str) -> str:
     return one_of(convention, "convention", CONVENTIONS)
 
 
+def _side_counts(sides: list, m: int | Sequence[int]) -> list[int]:
+    ms = [m] * len(sides) if isinstance(m, (numbers.Integral, np.integer)) and not isinstance(m, bool) else list(m)
+    if len(ms) != len(sides):
+        raise ValueError(f"m must give one count per side ({len(sides)}), got {m!r}")
+    return [positive_int(k, "m") for k in ms]
+
+
+def _product(rules: list[tuple[np.ndarray, np.ndarray]]) -> Quadrature:
+    pts = np.array(list(itertools.product(*[r[0] for r in rules])), dtype=np.float64)
+    w = np.prod(np.array(list(itertools.product(*[r[1] for r in rules])), dtype=np.float64), axis=1)
+    return Quadrature(pts, w)
+
+
+@validate_params(box=_BOX, m=AnyOf((Integer(low=1), Array(ndim=1, low=1.0, integer_valued=True))),
+                 rule=Options(("gauss_legendre", "trapezoid")))
 def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") -> Quadrature:
     """Tensor product of 1-D rules on the box Π_i [a_i, b_i]: weights multiply, Σ w = Π (b_i − a_i).
 
@@ -172,15 +211,27 @@ def tensor_grid(box: Box, m: int | Sequence[int], rule: str = "gauss_legendre") 
     """
     sides = as_box(box)
     one_of(rule, "rule", ("gauss_legendre", "trapezoid"))
-    ms = [m] * len(sides) if isinstance(m, (numbers.Integral, np.integer)) and not isinstance(m, bool) else list(m)
-    if len(ms) != len(sides):
-        raise ValueError(f"m must give one count per side ({len(sides)}), got {m!r}")
-    rules = [_rule_1d(a, b, positive_int(k, "m"), rule) for (a, b), k in zip(sides, ms)]
-    pts = np.array(list(itertools.product(*[r[0] for r in rules])), dtype=np.float64)
-    w = np.prod(np.array(list(itertools.product(*[r[1] for r in rules])), dtype=np.float64), axis=1)
-    return Quadrature(pts, w)
+    return _product([_rule_1d(a, b, k, rule) for (a, b), k in zip(sides, _side_counts(sides, m))])
 
 
+def paper_tensor_grid(box: Box, m: int | Sequence[int]) -> Quadrature:
+    """Tensor product of `paper_trapezoid`'s unit weights on a uniform grid: w = Π_i w_i, w_i ∈ {1/2, 1}.
+
+    The d-dimensional reading of arXiv 2412.05144 eq. (4.1) as printed (corners 1/2^d, interior 1).
+    With h_i = (b_i − a_i)/(m_i − 1) these are the trapezoid weights divided by Π h_i, so
+    M_paper = M_trapezoid / Π h_i and r_ε(M_paper) = r_{ε·Π h_i}(M_trapezoid) on the same grid.
+    Not an integration rule (Σ w = Π (m_i − 1)); for the ``"paper"`` convention only.
+
+    Args:
+        box: ``[(a_1, b_1), ..., (a_d, b_d)]``.
+        m: points per side (≥ 2), one int for all sides or one per side.
+    """
+    sides = as_box(box)
+    sides_1d = [paper_trapezoid(a, b, k) for (a, b), k in zip(sides, _side_counts(sides, m))]
+    return _product([(q.points[:, 0], q.weights) for q in sides_1d])
+
+
+@validate_params(box=_BOX, m=Integer(low=1))
 def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
     """m uniform points in the box, weights |Ω|/m (an unbiased estimator of ∫_Ω f).
 
@@ -209,6 +260,6 @@ def monte_carlo(box: Box, m: int, generator: Any) -> Quadrature:
 
 
 # The constructors are also reachable as ``Quadrature.gauss_legendre(...)`` and so on.
-for _ctor in (gauss_legendre, trapezoid, paper_trapezoid, tensor_grid, monte_carlo):
+for _ctor in (gauss_legendre, trapezoid, paper_trapezoid, tensor_grid, paper_tensor_grid, monte_carlo):
     setattr(Quadrature, _ctor.__name__, staticmethod(_ctor))
 del _ctor

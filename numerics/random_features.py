@@ -8,7 +8,11 @@ coefficients c from weighted least squares, min_c Σ_k w_k (Σ_j c_j φ_j(x_k) �
   ψ_i = 1_{Ω_i} on a P_1×…×P_d grid of sub-boxes: u = Σ_i ψ_i(x) Σ_j c_ij tanh(k_ij·l_i(x) + b_ij),
   where l_i(x) = (x − centre_i)/half-width_i maps Ω_i onto [−1, 1]^d.
 
-The features' Gram matrix M = Φᵀ diag(w) Φ and its ε-rank are those of arXiv 2412.05144, Example 4.3.
+The features' Gram matrix M = Φᵀ diag(w) Φ and its ε-rank are those of arXiv 2412.05144, Example 4.3,
+under either measurement convention (`numerics.quadrature.CONVENTIONS`): ``"integral"`` on the
+composite Gauss rule of the fit (Σ w = |Ω|, count λ > ε), ``"paper"`` on a uniform grid with
+eq. (4.1)'s unit weights (`numerics.quadrature.paper_tensor_grid`, count |λ| > ε). Both count the
+same fitted features; the fit and its error do not depend on the convention.
 Feature distribution (the paper does not state one): k ~ U(−R, R)^d and b ~ U(−R, R), R = ``scale``
 (default 1, the RFM paper's R_m = 1), drawn from an explicit numpy Generator.
 """
@@ -23,7 +27,8 @@ import numpy as np
 import scipy.linalg
 
 from numerics._validation import as_box, as_matrix, one_of, positive_float, positive_int
-from numerics.quadrature import Quadrature, tensor_grid
+from numerics.quadrature import CONVENTIONS, Quadrature, check_convention, paper_tensor_grid, tensor_grid
+from numerics.ranks import gram_eigenvalues
 
 __all__ = [
     "UNIT_SQUARE",
@@ -153,8 +158,10 @@ def rfm_features(
 class RandomFeatureFit:
     """One least-squares random-feature fit and what was measured on it.
 
-    ``errors_by_rcond`` maps each extra cut-off asked for to the L² error of that solution
-    (one SVD serves all of them).
+    ``eps_rank`` and ``eigenvalues`` are the ``"integral"`` measurement on the fit grid;
+    ``eps_ranks`` and ``spectra`` hold one entry per convention measured (``"paper"``: on the uniform
+    grid of ``paper_m_per_side`` points per side, unit weights, |λ| > ε). ``errors_by_rcond`` maps
+    each extra cut-off asked for to the L² error of that solution (one SVD serves all of them).
     """
 
     method: str
@@ -167,6 +174,9 @@ class RandomFeatureFit:
     eigenvalues: np.ndarray = field(repr=False)
     coefficients: np.ndarray = field(repr=False)
     errors_by_rcond: dict = field(default_factory=dict, repr=False)
+    eps_ranks: dict = field(default_factory=dict)
+    spectra: dict = field(default_factory=dict, repr=False)
+    paper_m_per_side: int | None = None
 
 
 def default_rcond(m: int, n: int) -> float:
@@ -212,6 +222,8 @@ def fit_random_features(
     box: Sequence[tuple[float, float]] = UNIT_SQUARE,
     rcond: float | None = None,
     extra_rconds: Sequence[float] = (),
+    conventions: Sequence[str] = ("integral",),
+    paper_m_per_side: int | None = None,
 ) -> RandomFeatureFit:
     """Fit ELM or PoU-RFM by least squares; return r_ε(M) and ‖u − u*‖_{L²(Ω)} (arXiv 2412.05144, Ex. 4.3).
 
@@ -229,6 +241,11 @@ def fit_random_features(
         rcond: least-squares cut-off σ_i ≤ rcond·σ_1; default max(m, n)·eps, the numpy/torch
             default. ELM's error depends strongly on it (it uses directions far below ε); RFM's does not.
         extra_rconds: further cut-offs whose errors go to ``errors_by_rcond`` (same SVD).
+        conventions: the measurement conventions of ``eps_ranks`` (``"integral"`` is always measured).
+        paper_m_per_side: points per side of the ``"paper"`` grid on the whole box; default
+            ``parts·m_per_side + 1`` (as many nodes per side as the fit grid, the sub-box edges on
+            grid lines, each edge node owned by one cell). h = |side|/(m − 1), so
+            r_ε(M_paper) = r_{ε·h²}(M_trapezoid) (`paper_tensor_grid`).
     """
     one_of(method, "method", ("elm", "rfm"))
     n_features = positive_int(n_features, "n_features")
@@ -241,6 +258,11 @@ def fit_random_features(
     test_q = composite_grid(sides, parts, test_m_per_side)
     rcond = default_rcond(fit_q.size, n_features) if rcond is None else positive_float(rcond, "rcond")
     extra = [positive_float(r, "extra_rconds") for r in extra_rconds]
+    if isinstance(conventions, str):
+        raise TypeError(f"conventions must be a sequence of names, got the string {conventions!r}")
+    conventions = tuple(check_convention(c) for c in conventions)
+    paper_m = parts * positive_int(m_per_side, "m_per_side") + 1 if paper_m_per_side is None else positive_int(
+        paper_m_per_side, "paper_m_per_side")
     if method == "elm":
         layer = sample_feature_layer(n_features, d, rng, scale)
         featurize = lambda x: elm_features(x, layer)  # noqa: E731
@@ -262,15 +284,25 @@ def fit_random_features(
     coef = svd.solve(u_fit, rcond)
     l2 = error(coef)
     lam = svd.s**2  # λ(M) = σ(diag(√w)Φ)², the spectrum numerics.ranks.gram_eigenvalues reads
+    eps_ranks = {"integral": int(np.count_nonzero(lam > eps))}
+    spectra = {"integral": lam}
+    if "paper" in conventions:
+        grid = paper_tensor_grid(sides, paper_m)
+        phi_p = featurize(grid.points)
+        spectra["paper"] = gram_eigenvalues(phi_p, grid.weights)  # σ² ≥ 0: |λ| > ε is λ > ε here
+        eps_ranks["paper"] = int(np.count_nonzero(np.abs(spectra["paper"]) > eps))
     return RandomFeatureFit(
         method=method,
         n_features=n_features,
         eps=eps,
         rcond=rcond,
-        eps_rank=int(np.count_nonzero(lam > eps)),
+        eps_rank=eps_ranks["integral"],
         l2_error=l2,
         rel_l2_error=l2 / float(np.sqrt(test_q.norm2(u_test))),
         eigenvalues=lam,
         coefficients=coef,
         errors_by_rcond={r: error(svd.solve(u_fit, r)) for r in extra},
+        eps_ranks={c: eps_ranks[c] for c in CONVENTIONS if c in eps_ranks},
+        spectra=spectra,
+        paper_m_per_side=paper_m if "paper" in conventions else None,
     )

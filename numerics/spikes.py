@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from scipy.sparse.linalg import eigsh, svds
+from scipy.sparse.linalg import LinearOperator, eigsh, svds
 from scipy.special import erf
 
 from numerics import _validation as V
@@ -41,6 +41,9 @@ __all__ = [
     "top_singular_values",
     "experiment",
     "strength_experiment",
+    "spectrum_figure",
+    "count_figure",
+    "error_figure",
 ]
 
 EDGE_FACTOR = 1.02  # an outlier is a singular value above 1.02 × the control's top singular value
@@ -267,6 +270,12 @@ def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool =
     product) and runs ARPACK (`eigsh`) on it, s = √λ(M); ``"svds"`` runs ARPACK on F itself
     (`scipy.sparse.linalg.svds`, two matrix-vector products per step); ``"dense"`` is the full LAPACK
     SVD (reference). Returns s, or (s, U, Vt) with U (n, k) and Vt (k, N) when ``vectors``.
+
+    Repeated singular values: ARPACK is a single-vector Krylov method, and K_j(M, v₀) holds only
+    one direction of each eigenspace (v₀'s projection on it), so it returns one copy of a multiple
+    value and the next distinct value in place of the others. So both ARPACK paths deflate: they
+    rerun ARPACK for the top of M restricted to the complement of the vectors found, and insert
+    every value it finds above the k-th until none is (one extra run when nothing was missed).
     """
     k = V.positive_int(k, "k")
     V.one_of(method, "method", ("auto", "gram", "svds", "dense"))
@@ -280,23 +289,20 @@ def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool =
             U, s, Vt = np.linalg.svd(F, full_matrices=False)
             return s[:k], U[:, :k], Vt[:k]
         return np.linalg.svd(F, compute_uv=False)[:k]
-    v0 = np.random.default_rng(seed).standard_normal(min(n_rows, n_cols))
+    rng = np.random.default_rng(seed)
+    v0 = rng.standard_normal(min(n_rows, n_cols))
     ncv = min(max(2 * k + 1, _SVDS_NCV), min(n_rows, n_cols) - 1)
     if method == "svds":
-        if vectors:
-            U, s, Vt = svds(F, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv)
-            order = np.argsort(s)[::-1]
-            return s[order], U[:, order], Vt[order]
-        return np.sort(svds(F, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv, return_singular_vectors=False))[::-1]
+        U, s, Vt = svds(F, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv)
+        s, U, Vt = _complete_svds(F, s, U, Vt, k, rng)
+        return (s, U, Vt) if vectors else s
     left = n_rows <= n_cols
     M = F @ F.T if left else F.T @ F
-    if not vectors:
-        lam = eigsh(M, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv, return_eigenvectors=False)
-        return np.sqrt(np.clip(np.sort(lam)[::-1], 0.0, None))
     lam, vec = eigsh(M, k=k, v0=v0, tol=_SVDS_TOL, ncv=ncv)
-    order = np.argsort(lam)[::-1]
-    s = np.sqrt(np.clip(lam[order], 0.0, None))
-    vec = vec[:, order]
+    lam, vec = _complete_eigsh(M, lam, vec, k, rng)
+    s = np.sqrt(np.clip(lam, 0.0, None))
+    if not vectors:
+        return s
     if left:
         U = vec
         Vt = (F.T @ U / s).T
@@ -304,6 +310,56 @@ def top_singular_values(F: np.ndarray, k: int, *, seed: int = 0, vectors: bool =
         Vt = vec.T
         U = F @ vec / s
     return s, U, Vt
+
+
+def _missed(value: float, kept: np.ndarray, k: int) -> bool:
+    """A deflated top above the k-th value kept (by more than ARPACK's tolerance) is a missed copy."""
+    return len(kept) < k or value > np.sort(kept)[::-1][k - 1] * (1 + 10 * _SVDS_TOL)
+
+
+def _complete_eigsh(M: np.ndarray, lam: np.ndarray, vec: np.ndarray, k: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Top k eigenpairs of symmetric M, descending, with the copies of repeated eigenvalues eigsh missed."""
+    dim = M.shape[0]
+    ncv = min(_SVDS_NCV, dim - 1)
+    for _ in range(k if k > 1 else 0):  # the top value alone cannot lose a copy
+        Q = np.linalg.qr(vec)[0]
+
+        def deflated(x, Q=Q):
+            x = x - Q @ (Q.T @ x)
+            y = M @ x
+            return y - Q @ (Q.T @ y)
+
+        op = LinearOperator((dim, dim), matvec=deflated, dtype=np.float64)
+        top, v = eigsh(op, k=1, v0=deflated(rng.standard_normal(dim)), tol=_SVDS_TOL, ncv=ncv)
+        if not _missed(float(top[0]), lam, k):
+            break
+        lam, vec = np.append(lam, top), np.column_stack([vec, v])
+    order = np.argsort(lam)[::-1][:k]
+    return lam[order], vec[:, order]
+
+
+def _complete_svds(F: np.ndarray, s: np.ndarray, U: np.ndarray, Vt: np.ndarray, k: int, rng):
+    """`_complete_eigsh` for svds: deflate the right singular vectors found, F ↦ F(I − VVᵀ)."""
+    n_rows, n_cols = F.shape
+    ncv = min(_SVDS_NCV, min(n_rows, n_cols) - 1)
+    for _ in range(k if k > 1 else 0):
+        Q = np.linalg.qr(Vt.T)[0]
+
+        def right(x, Q=Q):
+            x = x.ravel()
+            return F @ (x - Q @ (Q.T @ x))
+
+        def left(y, Q=Q):
+            z = F.T @ y.ravel()
+            return z - Q @ (Q.T @ z)
+
+        op = LinearOperator((n_rows, n_cols), matvec=right, rmatvec=left, dtype=np.float64)
+        u, top, vt = svds(op, k=1, v0=rng.standard_normal(min(n_rows, n_cols)), tol=_SVDS_TOL, ncv=ncv)
+        if not _missed(float(top[0]), s, k):
+            break
+        s, U, Vt = np.append(s, top), np.column_stack([U, u]), np.vstack([Vt, vt])
+    order = np.argsort(s)[::-1][:k]
+    return s[order], U[:, order], Vt[order]
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -333,6 +389,22 @@ class SpikeMeasurement:
     overlaps: dict
     projections: dict
     predicted_strengths: dict
+
+    def _repr_html_(self) -> str:
+        """A Jupyter table: the scalars, then per He_k degree the alignment, projection and prediction."""
+        import html
+
+        import pandas as pd
+
+        head = (f"<p><b>SpikeMeasurement</b> α={self.alpha}, η={self.eta:.4g}, θ={self.theta:.4g}: "
+                f"{self.count} outlier(s) above {EDGE_FACTOR}×edge = {EDGE_FACTOR * self.edge:.4g}; top σ "
+                f"{html.escape(', '.join(f'{v:.4g}' for v in self.singular_values))}</p>")
+        degrees = sorted(set(self.projections) | set(self.predicted_strengths))
+        table = pd.DataFrame({"degree k": degrees,
+                              "projection": [self.projections.get(k) for k in degrees],
+                              "θ^k μ_k √(nN)": [self.predicted_strengths.get(k) for k in degrees]})
+        overlaps = pd.DataFrame({"alignment": list(self.overlaps), "value": list(self.overlaps.values())})
+        return head + table.to_html(index=False, float_format=lambda v: f"{v:.4g}") + overlaps.to_html(index=False, float_format=lambda v: f"{v:.4g}")
 
 
 def measure(
@@ -402,3 +474,24 @@ def strength_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, 
     from numerics._spikes_experiment import strength_experiment as run
 
     return run(profile, seed=seed, out_dir=out_dir, quiet=quiet)
+
+
+def spectrum_figure(spectrum):
+    """The spectrum of F with the control edge and the outliers, as a `matplotlib.figure.Figure`."""
+    from numerics._spikes_experiment import spectrum_figure as fig
+
+    return fig(spectrum)
+
+
+def count_figure(counts):
+    """Measured spike counts against α beside ℓ(α) (``experiment(...).tables["counts"]``), as a Figure."""
+    from numerics._spikes_experiment import count_figure as fig
+
+    return fig(counts)
+
+
+def error_figure(errors):
+    """Test MSE against α (``experiment(...).tables["test_error"]``), as a Figure."""
+    from numerics._spikes_experiment import error_figure as fig
+
+    return fig(errors)

@@ -1,9 +1,13 @@
 """Sweeps: a grid of configurations × seeds, cached per configuration, resumable, on any Executor.
 
-Each configuration (grid values + seed + the function's name) is hashed together with the package
-version; its result is written atomically to ``cache_dir/<hash>.json`` with a provenance record.
-A configuration whose file exists is never run again, so a sweep that was killed resumes where it
-stopped. Work goes to a ``concurrent.futures.Executor``: a local process pool by default, or a Dask
+Each configuration (grid values + seed + the function's name and source code) is hashed together
+with the package version; its result is written atomically to ``cache_dir/<hash>.json`` with a
+provenance record. A configuration whose file exists and parses is never run again, so a sweep that
+was killed resumes where it stopped; a truncated or corrupt file is recomputed, with a warning.
+Process-pool workers die with the sweep: a watchdog thread in each exits when its parent goes, and
+a worker never writes a result once its parent is gone.
+
+Work goes to a ``concurrent.futures.Executor``: a local process pool by default, or a Dask
 cluster (``executor="dask"``, optional extra ``rankbounds[dask]``), or any Executor you pass.
 
 The swept function is named as ``"module:function"`` (so worker processes can import it) and is
@@ -15,9 +19,14 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import importlib
+import inspect
 import itertools
 import json
+import marshal
 import os
+import threading
+import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -27,7 +36,7 @@ import pandas as pd
 from numerics._progress import progress
 from numerics.io import _jsonable, write_json
 
-__all__ = ["Sweep", "config_key", "resolve_function", "make_executor"]
+__all__ = ["Sweep", "config_key", "function_fingerprint", "resolve_function", "make_executor"]
 
 EXECUTORS = ("process", "thread", "serial", "dask")
 
@@ -43,27 +52,69 @@ def resolve_function(spec: str) -> Callable[..., Mapping[str, Any]]:
         raise ValueError(f"module {module!r} has no function {name!r}") from None
 
 
-def config_key(function: str, config: Mapping[str, Any], seed: int, version: str | None = None) -> str:
-    """sha256 of the canonical JSON of (function, config, seed, package version), first 20 hex digits."""
+def function_fingerprint(spec: str) -> str:
+    """sha256 of the source code of ``"module:function"`` (of its code object where no source exists).
+
+    Only the function's own text: an edit to a helper it calls is not seen (the package version,
+    also in the key, covers the package's own code at each release).
+    """
+    fn = resolve_function(spec)
+    try:
+        text = inspect.getsource(fn).encode()
+    except (OSError, TypeError):
+        code = getattr(fn, "__code__", None)
+        text = marshal.dumps(code) if code is not None else repr(fn).encode()
+    return hashlib.sha256(text).hexdigest()
+
+
+def config_key(function: str, config: Mapping[str, Any], seed: int, version: str | None = None,
+               code: str | None = None) -> str:
+    """sha256 of the canonical JSON of (function, its code, config, seed, package version), first 20 hex digits.
+
+    ``code`` is the function's `function_fingerprint` (computed here when not given).
+    """
     if version is None:
         from numerics import __version__ as version
+    if code is None:
+        code = function_fingerprint(function)
     payload = json.dumps(
-        {"function": function, "config": _jsonable(dict(config)), "seed": seed, "version": version},
+        {"function": function, "code": code, "config": _jsonable(dict(config)), "seed": seed, "version": version},
         sort_keys=True,
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
-def _run_one(function: str, config: dict, seed: int, path: str, sweep_config: dict) -> str:
-    """Worker entry point: run one configuration and write its result file atomically."""
+def _parent_alive(parent: int | None) -> bool:
+    return parent is None or os.getppid() == parent
+
+
+def _run_one(function: str, config: dict, seed: int, path: str, sweep_config: dict, parent: int | None = None) -> str:
+    """Worker entry point: run one configuration and write its result file atomically.
+
+    ``parent``: the sweep's pid when this runs in a pool worker; a result finished after the sweep
+    died is dropped (the worker exits), so a resumed sweep never races an orphan for it.
+    """
     fn = resolve_function(function)
     result = fn(**config, seed=seed)
     if not isinstance(result, Mapping):
         raise TypeError(f"{function} must return a dict, got {type(result).__name__}")
+    if not _parent_alive(parent):
+        os._exit(1)
     write_json(path, {"function": function, "key": Path(path).stem, "params": config, "result": dict(result)},
                config={**sweep_config, **config}, seed=seed)
     return path
+
+
+def _die_with_parent(parent: int, interval: float = 0.1) -> None:
+    """Pool-worker initializer: a daemon thread exits the process once its parent is gone (re-parented)."""
+
+    def watch() -> None:
+        while _parent_alive(parent):
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 class _SerialExecutor(cf.Executor):
@@ -84,13 +135,12 @@ def make_executor(kind: str = "process", workers: int | None = None) -> cf.Execu
     ``dask`` starts a local ``distributed`` cluster; to use an existing cluster, pass
     ``distributed.Client(address).get_executor()`` to `Sweep.run` instead.
     """
-    if kind not in EXECUTORS:
-        raise ValueError(f"executor must be one of {list(EXECUTORS)}, got {kind!r}")
-    workers = workers or max(1, (os.cpu_count() or 2))
+    kind, workers = _executor_args(kind, workers)
     if kind == "process":
         import multiprocessing as mp
 
-        return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                      initializer=_die_with_parent, initargs=(os.getpid(),))
     if kind == "thread":
         return cf.ThreadPoolExecutor(max_workers=workers)
     if kind == "serial":
@@ -104,6 +154,14 @@ def make_executor(kind: str = "process", workers: int | None = None) -> cf.Execu
     executor = client.get_executor()
     _close_with_executor(executor, client, cluster)
     return executor
+
+
+def _executor_args(kind: Any, workers: Any) -> tuple[str, int]:
+    if not isinstance(kind, str) or kind not in EXECUTORS:
+        raise ValueError(f"executor must be one of {list(EXECUTORS)} or a concurrent.futures.Executor, got {kind!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
+    return kind, workers or max(1, (os.cpu_count() or 2))
 
 
 def _close_with_executor(executor, client, cluster) -> None:
@@ -145,6 +203,7 @@ class Sweep:
         if not self.seeds:
             raise ValueError("seeds must name at least one seed")
         self.cache_dir = Path(self.cache_dir)
+        self.code = function_fingerprint(self.function)
 
     def configurations(self) -> list[tuple[str, dict[str, Any], int]]:
         """(key, config, seed) for every point of grid × seeds."""
@@ -153,14 +212,31 @@ class Sweep:
         for values in itertools.product(*(self.grid[n] for n in names)):
             config = dict(zip(names, values))
             for seed in self.seeds:
-                out.append((config_key(self.function, config, seed), config, seed))
+                out.append((config_key(self.function, config, seed, code=self.code), config, seed))
         return out
 
     def path(self, key: str) -> Path:
         return self.cache_dir / f"{key}.json"
 
+    def _load(self, key: str) -> dict | None:
+        """The cached result document, or None when it is missing or unreadable (then with a warning)."""
+        p = self.path(key)
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:  # truncated, corrupt or not UTF-8
+            warnings.warn(f"cache file {p} is unreadable ({type(exc).__name__}: {exc}); it will be recomputed",
+                          RuntimeWarning, stacklevel=3)
+            return None
+        if not isinstance(doc, dict) or not isinstance(doc.get("result"), dict) or doc.get("key", key) != key:
+            warnings.warn(f"cache file {p} is not a sweep result; it will be recomputed", RuntimeWarning, stacklevel=3)
+            return None
+        return doc
+
     def pending(self) -> list[tuple[str, dict[str, Any], int]]:
-        return [c for c in self.configurations() if not self.path(c[0]).exists()]
+        """The configurations without a readable cached result."""
+        return [c for c in self.configurations() if self._load(c[0]) is None]
 
     def run(self, executor: str | cf.Executor = "process", *, workers: int | None = None, quiet: bool = False) -> pd.DataFrame:
         """Run every configuration without a cached result; return all results as one table.
@@ -168,14 +244,18 @@ class Sweep:
         A configuration that raises is reported after the others finish (its file is not written,
         so the next run retries it).
         """
+        own = not isinstance(executor, cf.Executor)
+        if own:
+            _executor_args(executor, workers)  # reject bad arguments before anything touches the disk
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         todo = self.pending()
-        own = isinstance(executor, str)
         ex = make_executor(executor, workers) if own else executor
+        parent = os.getpid() if own and executor == "process" else None
         meta = {"function": self.function, "grid": self.grid, "seeds": self.seeds}
         failures: list[tuple[dict, int, BaseException]] = []
         try:
-            futures = {ex.submit(_run_one, self.function, cfg, seed, str(self.path(key)), meta): (cfg, seed) for key, cfg, seed in todo}
+            futures = {ex.submit(_run_one, self.function, cfg, seed, str(self.path(key)), meta, parent): (cfg, seed)
+                       for key, cfg, seed in todo}
             for fut in progress(cf.as_completed(futures), total=len(futures), desc=f"sweep {self.function}", quiet=quiet):
                 try:
                     fut.result()
@@ -193,8 +273,7 @@ class Sweep:
         """One row per finished configuration: its parameters, seed, key and result fields."""
         rows = []
         for key, cfg, seed in self.configurations():
-            p = self.path(key)
-            if p.exists():
-                doc = json.loads(p.read_text())
+            doc = self._load(key)
+            if doc is not None:
                 rows.append({**cfg, "seed": seed, "key": key, **doc["result"]})
         return pd.DataFrame(rows)

@@ -12,8 +12,18 @@ Every ``record_every`` steps (and at the last step) each member gets one row:
 for every hidden layer k and every ε, ``beta_norm2`` = ‖β‖², and, when bounds are checked, for
 each staircase `Bound` its value (column = bound name), ``<name>_slack``, ``<name>_holds`` and the
 overall ``holds``. The recorded quantities are recomputed in float64 from float64 features, even
-when training runs in float32. A non-finite loss stops that member: it is marked diverged and
-writes no further rows.
+when training runs in float32. A member that diverges (non-finite loss, or a blow-up by the rule in
+`train_members`) stops: its rows carry ``diverged=True`` and its last row holds NaN metrics.
+
+Measurement conventions (``TrainConfig.conventions``; `numerics.problems.measurement`). The
+columns above are the ``"integral"`` measurement: the problem's own quadrature, count λ > ε. The
+``"paper"`` measurement (arXiv 2412.05144 eq. 4.1 as printed) evaluates the same network on a
+uniform grid of ``paper_m`` points with unit trapezoid weights and counts |λ| > ε; its columns are
+the same names with the suffix ``@paper`` (`column`): ``loss@paper`` = Σ w (u − u*)² in that inner
+product, ``eps_rank@paper``, ``eps_rank_l{k}_e{ε}@paper``, ``p@paper``, ``thm3_3_tight@paper``,
+``thm3_3_tight_slack@paper``, ``holds@paper``, … M, the loss and the distances of a convention
+share one inner product, so its Thm 3.3 checks are exact linear algebra. The long-form checks
+carry a ``convention`` column.
 """
 
 from __future__ import annotations
@@ -30,31 +40,37 @@ import torch
 from numerics._progress import progress
 from numerics._validation import nonnegative_float, one_of, positive_float, positive_int
 from numerics._threads import limit_threads
-from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features
-from numerics.problems import FittingProblem
+from numerics.models import ACTIVATIONS, INITS, MLP, BatchedMLP, batched_hidden_features, batched_loss_grad
+from numerics.problems import DEFAULT_PAPER_M, FittingProblem, Measurement, measurement
+from numerics.quadrature import check_convention
 from numerics.ranks import gram_eigenvalues
 
 __all__ = [
-    "PEAK_GFLOPS",
+    "BLOWUP_LOSS_FACTOR",
+    "BLOWUP_NORM_FACTOR",
     "ModelSpec",
     "TrainConfig",
     "TrainResult",
     "train",
     "train_members",
     "rank_column",
+    "column",
     "training_flops_per_step",
     "config_dict",
     "limit_threads",
 ]
 
-# Measured peak of this project's 2-core machine (issue 5): dense matmul GFLOP/s by dtype.
-PEAK_GFLOPS = {"float64": 76.0, "float32": 190.0}
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
-def rank_column(layer: int, eps: float) -> str:
-    """Trajectory column of the ε-rank of hidden layer ``layer`` (1-based) at ``eps``: ``eps_rank_l2_e1e-06``."""
-    return f"eps_rank_l{layer}_e{eps:g}"
+def column(name: str, convention: str = "integral") -> str:
+    """Trajectory column of quantity ``name`` under ``convention``: ``name`` for "integral", ``name@paper`` for "paper"."""
+    return name if check_convention(convention) == "integral" else f"{name}@{convention}"
+
+
+def rank_column(layer: int, eps: float, convention: str = "integral") -> str:
+    """Trajectory column of the ε-rank of hidden layer ``layer`` (1-based) at ``eps``: ``eps_rank_l2_e1e-06`` (``…@paper``)."""
+    return column(f"eps_rank_l{layer}_e{eps:g}", convention)
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,10 @@ class TrainConfig:
         eps: the ε values of the per-layer rank columns.
         rank_eps: ε of the headline ``eps_rank`` column and of the bounds (the paper's 1e-6).
         check_bounds: evaluate every staircase Bound at each recorded step.
+        conventions: the measurement conventions recorded from the same network at each recorded
+            step, ``"integral"`` and/or ``"paper"`` (module docstring); the training loss is the
+            problem's own either way.
+        paper_m: points of the uniform grid of the ``"paper"`` convention (per side on a box).
         dtype: ``"float64"`` (default) or ``"float32"`` for training; records are float64 either way.
         threads: torch and BLAS threads while training (the caller's settings are restored after);
             ``None`` leaves them alone. Default 1: the matmuls are tiny (m = 200, n ≤ 100), and on the
@@ -119,6 +139,8 @@ class TrainConfig:
     eps: tuple[float, ...] = (1e-6, 1e-3, 1e-9)
     rank_eps: float = 1e-6
     check_bounds: bool = True
+    conventions: tuple[str, ...] = ("integral",)
+    paper_m: int = DEFAULT_PAPER_M
     dtype: str = "float64"
     threads: int | None = 1
 
@@ -136,6 +158,15 @@ class TrainConfig:
             raise ValueError("eps must hold at least one value, got ()")
         object.__setattr__(self, "eps", eps)
         positive_float(self.rank_eps, "rank_eps")
+        if isinstance(self.conventions, str):
+            raise TypeError(f"conventions must be a tuple of names, got the string {self.conventions!r}")
+        conventions = tuple(check_convention(c) for c in self.conventions)
+        if not conventions or len(set(conventions)) != len(conventions):
+            raise ValueError(f"conventions must hold distinct names from ('integral', 'paper'), got {self.conventions!r}")
+        object.__setattr__(self, "conventions", conventions)
+        positive_int(self.paper_m, "paper_m")
+        if self.paper_m < 2:
+            raise ValueError(f"paper_m must be >= 2 (a trapezoid grid), got {self.paper_m}")
         one_of(self.dtype, "dtype", tuple(_DTYPES))
         if self.threads is not None:
             positive_int(self.threads, "threads")
@@ -157,12 +188,19 @@ class TrainResult:
     checks: pd.DataFrame
     diverged: dict[tuple[str, int], int | None]
     timing: dict[str, float]
-    model: BatchedMLP
+    models: list[BatchedMLP]
     members: list[tuple[ModelSpec, int]]
     config: TrainConfig
 
+    @property
+    def model(self) -> BatchedMLP:
+        """The batched model, when every member had one shape (one group)."""
+        if len(self.models) != 1:
+            raise ValueError(f"the members trained as {len(self.models)} shape groups; use .models")
+        return self.models[0]
+
     def final(self) -> pd.DataFrame:
-        """The last recorded row of each member."""
+        """The last recorded row of each member (NaN metrics for a diverged member)."""
         return self.trajectory.groupby(["config", "seed"], sort=False).tail(1).reset_index(drop=True)
 
 
@@ -177,60 +215,123 @@ def training_flops_per_step(problem_m: int, in_dim: int, width: int, depth: int)
 
 
 def train(problem: FittingProblem, spec: ModelSpec, config: TrainConfig, seeds: Sequence[int] = (0,), *,
-          quiet: bool = True, desc: str = "") -> TrainResult:
+          quiet: bool = True, desc: str = "", device: Any = "cpu") -> TrainResult:
     """Train ``spec`` once per seed, all seeds as one batched model; see `train_members`."""
-    return train_members(problem, [(spec, s) for s in seeds], config, quiet=quiet, desc=desc)
+    return train_members(problem, [(spec, s) for s in seeds], config, quiet=quiet, desc=desc, device=device)
 
 
 def train_members(problem: FittingProblem, members: Sequence[tuple[ModelSpec, int]], config: TrainConfig, *,
-                  quiet: bool = True, desc: str = "") -> TrainResult:
-    """Train several (spec, seed) networks of one shape together and record their trajectories.
+                  quiet: bool = True, desc: str = "", device: Any = "cpu") -> TrainResult:
+    """Train several (spec, seed) networks and record their trajectories; members of one shape train as one batch.
+
+    Members are grouped by shape (width, depth, activation, residual); each group trains as one
+    `BatchedMLP` whose step is one batched forward, one hand-written backward (`batched_loss_grad`,
+    equal to autograd's gradients bit for bit) and one fused Adam (or SGD) update of the stacked
+    parameters: no per-member Python work inside the step. Member b starts exactly as
+    ``spec.build(problem, seed)`` and follows its own trajectory, bit for bit the one it follows alone.
+
+    Divergence (the rule, checked for every member): member b diverges at the first step t where
+    L_b(t) is not finite or L_b(t) > `BLOWUP_LOSS_FACTOR` · max(L_b(0), ‖u*‖²) (checked every step;
+    ‖u*‖² is the loss of the zero function, so a run that starts near the target is not flagged for a
+    small bump), or, at a
+    recorded step, ‖θ_b(t)‖ > `BLOWUP_NORM_FACTOR` · max(‖θ_b(0)‖, 1). It stops there: its gradient
+    is masked (the other members stay bit-unchanged), it writes no further rows, every row it wrote
+    gets ``diverged=True`` and one last row at step t holds NaN metrics, so its final metrics are
+    NaN in every table built from the trajectory.
 
     Args:
         problem: the fitting problem (nodes, weights, target).
-        members: ``[(ModelSpec, seed), …]``; every spec must share width, depth, activation and
-            residual (the initialisation may differ). Member b starts exactly as
-            ``spec.build(problem, seed)``.
+        members: ``[(ModelSpec, seed), …]``, distinct pairs.
         config: `TrainConfig`.
         quiet: no progress bar.
+        device: where training runs (``"cpu"``, ``"cuda"``, a ``torch.device``); records are
+            computed on the CPU in float64 either way.
     """
     if not isinstance(problem, FittingProblem):
         raise TypeError(f"problem must be a FittingProblem, got {type(problem).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    with limit_threads(config.threads):
-        return _train_members(problem, list(members), config, quiet=quiet, desc=desc)
-
-
-def _train_members(problem: FittingProblem, members: list, config: TrainConfig, *, quiet: bool,
-                   desc: str) -> TrainResult:
+    members = list(members)
     if not members:
         raise ValueError("members must hold at least one (spec, seed) pair, got []")
     for i, item in enumerate(members):
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], ModelSpec)):
             raise TypeError(f"members[{i}] must be a (ModelSpec, seed) pair, got {item!r}")
-    shapes = {spec.shape for spec, _ in members}
-    if len(shapes) != 1:
-        raise ValueError(f"members must share one shape (width, depth, activation, residual), got {sorted(shapes)}")
     keys = [(spec.label, int(seed)) for spec, seed in members]
     if len(set(keys)) != len(keys):
         raise ValueError(f"members must be distinct (config, seed) pairs, got duplicates in {keys}")
+    dev = _device(device)
+    groups: dict[tuple, list] = {}
+    for item in members:
+        groups.setdefault(item[0].shape, []).append(item)
+    with limit_threads(config.threads):
+        results = [_train_group(problem, group, config, dev, quiet=quiet, desc=desc) for group in groups.values()]
+    return _merge(results, members, config)
 
+
+def _device(device: Any) -> torch.device:
+    try:
+        dev = torch.device(device)
+    except (TypeError, RuntimeError) as exc:
+        raise ValueError(f"device must name a torch device ('cpu', 'cuda', 'cuda:0'), got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but CUDA is not available here")
+    return dev
+
+
+# The blow-up rule of `train_members`: a member whose loss grows 10⁴-fold over max(its start, ‖u*‖²), or
+# whose parameter norm grows 10³-fold, has left the regime any bound or rank statement is about.
+BLOWUP_LOSS_FACTOR = 1e4
+BLOWUP_NORM_FACTOR = 1e3
+
+
+def _member_norms(model: BatchedMLP) -> torch.Tensor:
+    """‖θ_b‖ for every member b, ``(B,)`` float64."""
+    with torch.no_grad():
+        sq = sum(p.detach().to(torch.float64).reshape(p.shape[0], -1).pow(2).sum(dim=1) for p in model.parameters())
+    return sq.sqrt()
+
+
+def _cpu_view(model: BatchedMLP) -> BatchedMLP:
+    """The model itself on the CPU, else a CPU copy of its parameters (what the recorder reads)."""
+    if model.beta.device.type == "cpu":
+        return model
+    return BatchedMLP([p.detach().cpu() for p in model.weights], [p.detach().cpu() for p in model.biases],
+                      model.beta.detach().cpu(), activation=model.activation, residual=model.residual)
+
+
+def _train_group(problem: FittingProblem, members: list, config: TrainConfig, device: torch.device, *,
+                 quiet: bool, desc: str) -> dict[str, Any]:
     dtype = config.torch_dtype
-    model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members])
-    x, w, target = problem.tensors(dtype)
+    model = BatchedMLP.from_modules([spec.build(problem, seed, dtype=dtype) for spec, seed in members]).to(device)
+    x, w, target = (t.to(device) for t in problem.tensors(dtype))
     x64, _, _ = problem.tensors(torch.float64)
     recorder = _Recorder(problem, members, config, x64)
-
+    weights, biases, beta = list(model.weights), list(model.biases), model.beta
+    params = [*weights, *biases, beta]
     if config.optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # one kernel per step: less overhead
+        opt = torch.optim.Adam(params, lr=config.lr, fused=True)
+        update = _FusedAdam(opt)
     else:
-        opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    sched = _scheduler(opt, config)
+        opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, foreach=True)
+        update = opt.step
+    lrs = _learning_rates(config)
 
     B = len(members)
-    alive = torch.ones(B, dtype=torch.bool)
+    keys = [(spec.label, int(seed)) for spec, seed in members]
+    alive = torch.ones(B, dtype=torch.bool, device=device)
+    scale = None  # per-member gradient factor: None while every member is alive, else alive as 0/1
+    norm0 = _member_norms(model).clamp(min=1.0)
+    loss0 = None
     diverged: dict[tuple[str, int], int | None] = {k: None for k in keys}
+
+    def stop(bad: torch.Tensor, step: int) -> None:
+        nonlocal scale
+        for b in torch.nonzero(bad).flatten().tolist():
+            diverged[keys[b]] = step
+        alive.logical_and_(~bad)
+        scale = alive.to(dtype)
+
     record_at = set(config.record_steps())
     t_start = time.perf_counter()
     t_record = 0.0
@@ -238,33 +339,39 @@ def _train_members(problem: FittingProblem, members: list, config: TrainConfig, 
     for step in progress(range(config.steps + 1), total=config.steps + 1, desc=desc or "train", quiet=quiet):
         if step in record_at:
             t0 = time.perf_counter()
-            finite = recorder.record(step, model, alive)
-            for b in np.flatnonzero(alive.numpy() & ~finite):
-                diverged[keys[b]] = step
-                alive[b] = False
+            exploded = alive & (_member_norms(model).to(device) > BLOWUP_NORM_FACTOR * norm0.to(device))
+            if bool(exploded.any()):
+                stop(exploded, step)
+            alive_cpu = alive.cpu()
+            finite = recorder.record(step, _cpu_view(model), alive_cpu)
+            bad = alive_cpu & ~torch.from_numpy(finite)
+            if bool(bad.any()):
+                stop(bad.to(device), step)
             t_record += time.perf_counter() - t0
         if step == config.steps or not bool(alive.any()):
             break
-        opt.zero_grad(set_to_none=True)
-        u = model(x)[..., 0]
-        losses = ((u - target) ** 2 * w).sum(dim=1)
-        finite = torch.isfinite(losses.detach())
-        newly = alive & ~finite
-        for b in torch.nonzero(newly).flatten().tolist():
-            diverged[keys[b]] = step
-        alive &= finite
-        all_alive = bool(alive.all())
-        if not bool(alive.any()):
-            break
-        (losses.sum() if all_alive else torch.where(alive, losses, 0.0).sum()).backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
+        with torch.no_grad():
+            losses, g_w, g_b, g_beta = batched_loss_grad(weights, biases, beta, x, target, w, model.activation,
+                                                         model.residual, scale)
+            if loss0 is None:  # the scale a loss is compared with: max(L_b(0), ‖u*‖²), the zero function's loss
+                loss0 = losses.clamp(min=float(np.sum(recorder.w * recorder.target ** 2)))
+            bad = alive & ~(losses <= BLOWUP_LOSS_FACTOR * loss0)  # NaN compares False: caught too
+            if bool(bad.any()):
+                stop(bad, step)
+                if not bool(alive.any()):
+                    break
+                losses, g_w, g_b, g_beta = batched_loss_grad(weights, biases, beta, x, target, w, model.activation,
+                                                             model.residual, scale)
+        for p, g in zip(params, [*g_w, *g_b, g_beta]):
+            p.grad = g if g.is_contiguous() else g.contiguous()
+        update()
+        if lrs is not None:
+            opt.param_groups[0]["lr"] = lrs[step + 1]
         steps_done += 1
     total = time.perf_counter() - t_start
     train_s = max(total - t_record, 1e-12)
-    gflop = training_flops_per_step(problem.m, problem.dim, members[0][0].width, members[0][0].depth) * B * steps_done / 1e9
-    gflops = gflop / train_s
+    spec = members[0][0]
+    gflop = training_flops_per_step(problem.m, problem.dim, spec.width, spec.depth) * B * steps_done / 1e9
     timing = {
         "seconds_total": total,
         "seconds_train": train_s,
@@ -272,25 +379,104 @@ def _train_members(problem: FittingProblem, members: list, config: TrainConfig, 
         "steps": float(steps_done),
         "members": float(B),
         "gflop": gflop,
-        "gflops": gflops,
-        "peak_gflops": PEAK_GFLOPS[config.dtype],
-        "peak_fraction": gflops / PEAK_GFLOPS[config.dtype],
+        "gflops": gflop / train_s,
         "threads": float(torch.get_num_threads()),
+        "device": str(device),
     }
-    return TrainResult(recorder.frame(), recorder.checks_frame(), diverged, timing, model, members, config)
+    return {"trajectory": recorder.frame(), "checks": recorder.checks_frame(), "diverged": diverged,
+            "timing": timing, "model": model}
 
 
-def _scheduler(opt: torch.optim.Optimizer, config: TrainConfig):
+def _mark_diverged(frame: pd.DataFrame, diverged: dict[tuple[str, int], int | None]) -> pd.DataFrame:
+    """Add ``diverged`` (True on every row of a member that diverged) and, per diverged member, a last
+    row at its divergence step whose metrics are NaN."""
+    frame = frame.copy()
+    gone = {k: v for k, v in diverged.items() if v is not None}
+    if frame.empty:
+        frame["diverged"] = pd.Series(dtype=bool)
+    else:
+        frame["diverged"] = [(c, int(s)) in gone for c, s in zip(frame["config"], frame["seed"])]
+    if not gone or "step" not in frame.columns:
+        return frame
+    at = pd.Series([gone.get((c, int(s)), np.inf) for c, s in zip(frame["config"], frame["seed"])], index=frame.index)
+    frame = frame[frame["step"] < at]  # a row at or after the blow-up step is no measurement
+    tail = pd.DataFrame([{"config": c, "seed": s, "step": int(at), "diverged": True} for (c, s), at in gone.items()])
+    return pd.concat([frame, tail], ignore_index=True)
+
+
+def _merge(results: list[dict[str, Any]], members: list, config: TrainConfig) -> TrainResult:
+    diverged: dict[tuple[str, int], int | None] = {}
+    for r in results:
+        diverged.update(r["diverged"])
+    frames = [r["trajectory"] for r in results if not r["trajectory"].empty]
+    traj = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["config", "seed", "step"])
+    checks = pd.concat([r["checks"] for r in results], ignore_index=True)
+    gone = {k for k, v in diverged.items() if v is not None}
+    checks["diverged"] = [(c, int(s)) in gone for c, s in zip(checks["config"], checks["seed"])]
+    timing = dict(results[0]["timing"])
+    if len(results) > 1:
+        for key in ("seconds_total", "seconds_train", "seconds_record", "gflop", "members"):
+            timing[key] = float(sum(r["timing"][key] for r in results))
+        timing["steps"] = float(max(r["timing"]["steps"] for r in results))
+        timing["gflops"] = timing["gflop"] / max(timing["seconds_train"], 1e-12)
+    timing["groups"] = float(len(results))
+    return TrainResult(_mark_diverged(traj, diverged), checks, diverged, timing, [r["model"] for r in results],
+                       members, config)
+
+
+class _FusedAdam:
+    """``opt.step()`` of a ``torch.optim.Adam(fused=True)`` without its per-step Python bookkeeping.
+
+    The same kernel (``torch._fused_adam_``) on the same state (m, v zero-initialised, a float32 step
+    count shared by all tensors, the group's current lr): the parameters
+    equal ``opt.step()``'s bit for bit (`test_batched_trainer_reproduces_the_autograd_loop`).
+    """
+
+    def __init__(self, opt: torch.optim.Adam):
+        group = opt.param_groups[0]
+        if len(opt.param_groups) != 1 or group["amsgrad"] or group["weight_decay"] or group["maximize"]:
+            raise ValueError("_FusedAdam supports one param group of plain Adam")
+        self.group = group
+        self.params = list(group["params"])
+        self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.step = torch.zeros((), dtype=torch.float32, device=self.params[0].device)
+        self.steps = [self.step] * len(self.params)
+
+    def __call__(self) -> None:
+        g = self.group
+        self.step.add_(1)
+        torch._fused_adam_(self.params, [p.grad for p in self.params], self.exp_avg, self.exp_avg_sq, [], self.steps,
+                           amsgrad=False, lr=g["lr"], beta1=g["betas"][0], beta2=g["betas"][1], weight_decay=0.0,
+                           eps=g["eps"], maximize=False, grad_scale=None, found_inf=None)
+
+
+def _learning_rates(config: TrainConfig) -> list[float] | None:
+    """The lr before each step 0..steps under ``config.schedule``, from torch's own scheduler (``None``: constant).
+
+    Run once on a stand-in optimiser, so the values are exactly the ones the scheduler would set.
+    """
     if config.schedule is None:
         return None
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=config.lr)
     if config.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
-    gamma = config.lr_final ** (1.0 / config.steps)
-    return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps)
+    else:
+        sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=config.lr_final ** (1.0 / config.steps))
+    lrs = [opt.param_groups[0]["lr"]]
+    for _ in range(config.steps):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    return lrs
 
 
 class _Recorder:
-    """Turns the batched model's state at one step into one row per live member (all float64)."""
+    """Turns the batched model's state at one step into one row per live member (all float64).
+
+    One `Measurement` per recorded convention; each gives the suffixed rank and bound columns
+    (`column`) from the same network.
+    """
 
     def __init__(self, problem: FittingProblem, members: Sequence[tuple[ModelSpec, int]], config: TrainConfig,
                  x64: torch.Tensor):
@@ -300,13 +486,17 @@ class _Recorder:
         self.x64 = x64
         self.w = np.array(problem.quadrature.weights, dtype=np.float64)
         self.target = np.array(problem.target, dtype=np.float64)
+        self.measurements: list[Measurement] = [measurement(problem, c, config.paper_m) for c in config.conventions]
+        self._points = {m.convention: (x64 if m.same_nodes else m.quadrature.points_tensor(torch.float64))
+                        for m in self.measurements}
         self.rows: list[dict[str, Any]] = []
         self.check_rows: list[dict[str, Any]] = []
         self._bounds = None
+        self._pending: list[tuple] = []  # rows whose Thm 3.3 checks `_finish` evaluates, all at once
         if config.check_bounds:
-            from numerics.staircase import check_bounds, staircase_quantities
+            from numerics.staircase import check_bounds_batch, staircase_quantities
 
-            self._bounds = (staircase_quantities, check_bounds)
+            self._bounds = (staircase_quantities, check_bounds_batch)
 
     def record(self, step: int, model: BatchedMLP, alive: torch.Tensor) -> np.ndarray:
         """Append rows for the live members; return which members have a finite loss here."""
@@ -314,16 +504,19 @@ class _Recorder:
             weights = [p.detach().to(torch.float64) for p in model.weights]
             biases = [p.detach().to(torch.float64) for p in model.biases]
             beta = model.beta.detach().to(torch.float64)
-            feats = batched_hidden_features(weights, biases, self.x64, model.activation, model.residual)
-            u = torch.bmm(feats[-1], beta.transpose(1, 2))[..., 0]
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging member overflows; it is dropped below
-            return self._rows(step, feats, u, beta, alive)
 
-    def _rows(self, step: int, feats: list[torch.Tensor], u: torch.Tensor, beta: torch.Tensor,
+            def on(x: torch.Tensor):
+                feats = batched_hidden_features(weights, biases, x, model.activation, model.residual)
+                return [f.numpy() for f in feats], torch.bmm(feats[-1], beta.transpose(1, 2))[..., 0].numpy()
+
+            own = on(self.x64)
+            measured = {c: (own if x is self.x64 else on(x)) for c, x in self._points.items()}
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging member overflows; it is dropped below
+            return self._rows(step, own, measured, beta[:, 0, :].numpy(), alive)
+
+    def _rows(self, step: int, own: tuple, measured: dict[str, tuple], beta_np: np.ndarray,
               alive: torch.Tensor) -> np.ndarray:
-        feats_np = [f.numpy() for f in feats]
-        u_np = u.numpy()
-        beta_np = beta[:, 0, :].numpy()
+        feats_np, u_np = own
         finite = np.zeros(len(self.members), dtype=bool)
         for b, (spec, seed) in enumerate(self.members):
             if not bool(alive[b]):
@@ -332,46 +525,81 @@ class _Recorder:
             loss = float(np.sum(self.w * r * r))
             beta_norm2 = float(np.sum(beta_np[b] ** 2))
             if not (math.isfinite(loss) and math.isfinite(beta_norm2)
-                    and all(np.all(np.isfinite(f[b])) for f in feats_np)):
+                    and all(np.all(np.isfinite(f[b])) for f in feats_np)
+                    and all(np.all(np.isfinite(v[1][b])) for v in measured.values())):
                 continue
             finite[b] = True
             row: dict[str, Any] = {"config": spec.label, "seed": int(seed), "step": int(step), "loss": loss,
-                                   "mse": loss / self.problem.volume}
-            lam_last = None
-            for k, f in enumerate(feats_np, start=1):
-                lam = gram_eigenvalues(f[b], self.w)
-                for e in self.config.eps:
-                    row[rank_column(k, e)] = int(np.count_nonzero(lam > e))
-                lam_last = lam
-            row["eps_rank"] = int(np.count_nonzero(lam_last > self.config.rank_eps))
-            row["beta_norm2"] = beta_norm2
-            if self._bounds is not None:
-                self._check(row, feats_np[-1][b], beta_np[b], loss)
+                                   "mse": loss / self.problem.volume, "beta_norm2": beta_norm2}
+            for meas in self.measurements:
+                m_feats, m_u = measured[meas.convention]
+                self._measure(row, meas, [f[b] for f in m_feats], m_u[b], beta_np[b])
             self.rows.append(row)
         return finite
 
-    def _check(self, row: dict[str, Any], features: np.ndarray, beta: np.ndarray, loss: float) -> None:
-        staircase_quantities, check_bounds = self._bounds
-        q = staircase_quantities(features, self.w, beta, self.target, self.config.rank_eps)
-        checks = check_bounds(q, loss, C_S=self.problem.C_S)
-        row["p"] = int(q.p)
-        row["dist_span_S"] = float(q.dist_span_S)
-        row["dist_G"] = float(q.dist_G)
-        holds = True
-        for c in checks:
-            row[c.name] = c.rhs
-            row[f"{c.name}_lhs"] = c.lhs
-            row[f"{c.name}_slack"] = c.slack
-            row[f"{c.name}_holds"] = bool(c.holds)
-            holds &= bool(c.holds)
-            self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"], **c.as_dict()})
-        row["holds"] = holds
+    def _measure(self, row: dict[str, Any], meas: Measurement, feats: list[np.ndarray], u: np.ndarray,
+                 beta: np.ndarray) -> None:
+        """The rank and bound columns of one convention: M, the loss and the distances in its inner product."""
+        c = meas.convention
+        w = meas.quadrature.weights
+        loss = loss_c = row["loss"]
+        if not meas.same_nodes:
+            loss_c = meas.loss(u)
+            row[column("loss", c)] = loss_c
+            row[column("mse", c)] = loss_c / meas.quadrature.volume
+        lam = None
+        for k, f in enumerate(feats, start=1):
+            lam = gram_eigenvalues(f, w)
+            for e in self.config.eps:
+                row[rank_column(k, e, c)] = meas.count(lam, e)
+        row[column("eps_rank", c)] = meas.count(lam, self.config.rank_eps)
+        if self._bounds is not None:
+            self._check(row, meas, feats[-1], beta, loss if meas.same_nodes else loss_c)
+
+    def _check(self, row: dict[str, Any], meas: Measurement, features: np.ndarray, beta: np.ndarray,
+               loss: float) -> None:
+        staircase_quantities = self._bounds[0]
+        c = meas.convention
+        q = staircase_quantities(features, meas.quadrature.weights, beta, meas.target, self.config.rank_eps)
+        row[column("p", c)] = int(q.p)
+        row[column("dist_span_S", c)] = float(q.dist_span_S)
+        row[column("dist_G", c)] = float(q.dist_G)
+        self._pending.append((row, c, loss, q.p, q.n, q.eps, q.beta_norm2, q.dist_span_S, q.dist_G))
+
+    def _finish(self) -> None:
+        """The Thm 3.3 checks of every pending row, one vectorised `check_bounds_batch` per convention."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        results: dict[int, list] = {}
+        for c in dict.fromkeys(item[1] for item in pending):
+            idx = [i for i, item in enumerate(pending) if item[1] == c]
+            loss, p, n, eps, C, d_s, d_g = (np.array([pending[i][k] for i in idx]) for k in range(2, 9))
+            checks = self._bounds[1](p, n, eps, C, d_s, d_g, loss, C_S=self.problem.C_S)
+            for j, i in enumerate(idx):
+                results[i] = [(chk, j) for chk in checks]
+        for i, (row, c, *_) in enumerate(pending):
+            holds = True
+            for chk, j in results[i]:
+                ok = bool(chk.holds[j])
+                row[column(chk.name, c)] = float(chk.rhs[j])
+                row[column(f"{chk.name}_lhs", c)] = float(chk.lhs[j])
+                row[column(f"{chk.name}_slack", c)] = float(chk.slack[j])
+                row[column(f"{chk.name}_holds", c)] = ok
+                holds &= ok
+                self.check_rows.append({"config": row["config"], "seed": row["seed"], "step": row["step"],
+                                        "convention": c, "bound": chk.name, "lhs": float(chk.lhs[j]),
+                                        "rhs": float(chk.rhs[j]), "slack": float(chk.slack[j]), "holds": ok,
+                                        "rtol": chk.rtol, "atol": chk.atol, "tol": float(chk.tol[j])})
+            row[column("holds", c)] = holds
 
     def frame(self) -> pd.DataFrame:
+        self._finish()
         return pd.DataFrame.from_records(self.rows)
 
     def checks_frame(self) -> pd.DataFrame:
-        cols = ["config", "seed", "step", "bound", "lhs", "rhs", "slack", "holds"]
+        self._finish()
+        cols = ["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds", "rtol", "atol", "tol"]
         return pd.DataFrame.from_records(self.check_rows, columns=cols)
 
 

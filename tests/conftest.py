@@ -14,14 +14,21 @@ import torch
 from hypothesis import HealthCheck, settings
 from threadpoolctl import threadpool_limits
 
+# `pytest --rankbounds-plugin my_theorems` without an install (installed, the pytest11 entry point
+# registers the same plugin under this name, so it is not loaded twice).
+pytest_plugins = ("numerics.pytest_plugin",)
+
 torch.set_num_threads(1)
 threadpool_limits(limits=1)
 
-settings.register_profile("dev", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile(
-    "ci", deadline=None, max_examples=40, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile("nightly", deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+# Profiles. The default ("dev", and "ci" when CI is set) is derandomized: a fixed seed per test, so
+# `make test` gives every newcomer the same, green run. "random" (`make test-random`) draws fresh
+# examples each run, to find what the fixed seed does not; "nightly" draws 500 per test.
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=25, derandomize=True, **_COMMON)
+settings.register_profile("ci", max_examples=40, derandomize=True, **_COMMON)
+settings.register_profile("random", max_examples=25, **_COMMON)
+settings.register_profile("nightly", max_examples=500, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 # One tolerance table, keyed by dtype (the neural-tangents pattern): atol is relative to σ₁.

@@ -1,7 +1,9 @@
 """The generic harness: every registered theorem's bounds hold on its own experiment's measurements.
 
 A theorem added to the registry is picked up here with no further code. Theorems that share one
-experiment function run it once (profile "test": seconds each).
+experiment function run it once (profile "test": seconds each). A theorem of your own module is
+registered before collection by ``pytest --rankbounds-plugin my_theorems`` (numerics.pytest_plugin),
+by the ``rankbounds.theorems`` entry-point group, or by ``pytest -p my_theorems``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Pure math (sympy + numpy). Importing `theory` never imports torch or `numerics`.
 """
 
-from theory._bound import Bound, Check
+from theory._bound import Bound, Check, check_frame
 from theory.registry import Theorem, register
 
-__all__ = ["Bound", "Check", "Theorem", "register"]
+__all__ = ["Bound", "Check", "Theorem", "check_frame", "register"]

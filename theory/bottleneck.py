@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 
 from theory._bound import Bound
+from theory._validation import Array, Instance, Integer, Real, validate_params
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -62,6 +63,14 @@ def _derived(section: str) -> str:
 
 
 # -- input checks (theory/ does not import numerics, so it keeps its own small ones) ----------------
+
+
+_SVALS = Array(ndim=(0, 1), low=0.0)
+_VECTOR = Array(ndim=(0, 1))
+_MATRIX = Array(ndim=2)
+_DEPTH = Integer(low=1)
+_ORDER = Integer(low=0)
+_MAX_SERIES_ORDER = 60  # sympy series/factorial work grows with the order; beyond this it is a hang
 
 
 def _depth(depth: Any, name: str = "depth") -> int:
@@ -114,6 +123,7 @@ def _svals(A: np.ndarray) -> np.ndarray:
 # -- deep linear networks ------------------------------------------------------------------------
 
 
+@validate_params(singular_values=_SVALS, depth=_DEPTH)
 def linear_representation_cost(singular_values: Any, depth: int) -> float:
     """R(A; L) = L Σ_{s_i>0} s_i^{2/L}: min Σ_ℓ‖W_ℓ‖_F² over W_L⋯W_1 = A (derived here, §1; Dai et al. 2021).
 
@@ -127,6 +137,7 @@ def linear_representation_cost(singular_values: Any, depth: int) -> float:
     return float(L * np.sum(s ** (2.0 / L)))
 
 
+@validate_params(singular_values=_SVALS, order=_ORDER)
 def linear_cost_term(singular_values: Any, order: int) -> float:
     """R⁽ʲ⁾(A) = Σ_{s_i>0} (2 log s_i)^j / j!, the L^{1−j} coefficient of R(A; L) (derived here, §1).
 
@@ -139,6 +150,7 @@ def linear_cost_term(singular_values: Any, order: int) -> float:
     return float(np.sum((2.0 * np.log(s)) ** int(order)) / math.factorial(int(order)))
 
 
+@validate_params(singular_values=_SVALS, depth=_DEPTH, order=_ORDER)
 def linear_cost_expansion(singular_values: Any, depth: int, order: int) -> float:
     """Σ_{j≤order} L^{1−j} R⁽ʲ⁾(A): the truncated 1/L expansion of R(A; L) (derived here, §1)."""
     L = _depth(depth)
@@ -151,6 +163,7 @@ _s = sp.Symbol("s", positive=True)
 _eps = sp.Symbol("epsilon", positive=True)  # ε = 1/L
 
 
+@validate_params(order=Integer(low=0, high=_MAX_SERIES_ORDER))
 def series_coefficients(order: int) -> list[sp.Expr]:
     """[c_0, …, c_order] with (1/ε)·s^{2ε} = Σ_j c_j ε^{j−1}, from ``sympy.series`` (derived here, §1).
 
@@ -163,11 +176,13 @@ def series_coefficients(order: int) -> list[sp.Expr]:
     return [sp.simplify(expr.coeff(_eps, j - 1)) for j in range(int(order) + 1)]
 
 
+@validate_params(order=Integer(low=0, high=_MAX_SERIES_ORDER))
 def closed_form_coefficient(order: int) -> sp.Expr:
     """(2 log s)^j / j!, the closed form that `series_coefficients` must reproduce."""
     return (2 * sp.log(_s)) ** order / sp.factorial(order)
 
 
+@validate_params(singular_values=_SVALS, depth=_DEPTH)
 def minimal_norm_factor_singular_values(singular_values: Any, depth: int) -> np.ndarray:
     """s_i(W_ℓ) = s_i(A)^{1/L} for every layer of a minimal-norm factorisation (derived here, §1)."""
     s = _singular_values(singular_values)
@@ -175,6 +190,7 @@ def minimal_norm_factor_singular_values(singular_values: Any, depth: int) -> np.
     return np.sort(s ** (1.0 / L))[::-1]
 
 
+@validate_params(A=_MATRIX, depth=_DEPTH, widths=Array(ndim=1, low=1.0, integer_valued=True, min_size=0, allow_none=True))
 def balanced_factors(A: Any, depth: int, widths: Sequence[int] | None = None) -> list[np.ndarray]:
     """W_ℓ = Q_ℓ S^{1/L} Q_{ℓ−1}ᵀ with Q_0 = V, Q_L = U: a factorisation attaining R(A; L) (derived here, §1).
 
@@ -201,6 +217,7 @@ def balanced_factors(A: Any, depth: int, widths: Sequence[int] | None = None) ->
     return [bases[ell + 1] @ root @ bases[ell].T for ell in range(L)]
 
 
+@validate_params(w=_VECTOR, depth=_DEPTH)
 def diagonal_representation_cost(w: Any, depth: int) -> float:
     """R(w; L) = L Σ_i |w_i|^{2/L} = L‖w‖_{2/L}^{2/L} for diagonal linear networks (arXiv 2209.15055, intro)."""
     v = _nonneg_vector(w, "w")
@@ -213,6 +230,7 @@ def diagonal_representation_cost(w: Any, depth: int) -> float:
 # -- the master inequality ----------------------------------------------------------------------
 
 
+@validate_params(s=Array(low=0.0, closed="neither"))
 def h(s: Any) -> np.ndarray | float:
     """h(s) = s² − 1 − 2 log s ≥ (s − 1)² ≥ 0 for s > 0 (derived here, §2)."""
     arr = np.asarray(s, dtype=np.float64)
@@ -222,6 +240,7 @@ def h(s: Any) -> np.ndarray | float:
     return float(out) if out.ndim == 0 else out
 
 
+@validate_params(singular_values=_SVALS, k=Integer(low=0))
 def dist_to_partial_isometries(singular_values: Any, k: int) -> float:
     """dist_F(W, 𝒫_k)² = Σ_{i≤k}(s_i − 1)² + Σ_{i>k} s_i², 𝒫_k = rank-k partial isometries (derived here, §3).
 
@@ -257,6 +276,7 @@ class MasterAggregates:
         return self.as_values(*bound.symbol_names)
 
 
+@validate_params(jacobian_singular_values=_SVALS, k=Integer(low=1), theta_norm2=Real(low=0.0))
 def master_aggregates(
     layer_singular_values: Sequence[Any], jacobian_singular_values: Any, k: int, theta_norm2: float
 ) -> MasterAggregates:
@@ -297,6 +317,7 @@ def master_aggregates(
 # -- rank selection and pseudo-determinants ----------------------------------------------------
 
 
+@validate_params(k=Integer(low=0), r1_k=Real(), k_low=Integer(low=0), r1_low=Real())
 def rank_selection_threshold(k: int, r1_k: float, k_low: int, r1_low: float) -> float:
     """L* = (R⁽¹⁾_{k'} − R⁽¹⁾_k)/(k − k'): for L > L*, Lk' + R⁽¹⁾_{k'} < Lk + R⁽¹⁾_k (derived here, §4).
 
@@ -315,6 +336,7 @@ def rank_selection_threshold(k: int, r1_k: float, k_low: int, r1_low: float) -> 
     return (float(r1_low) - float(r1_k)) / (int(k) - int(k_low))
 
 
+@validate_params(depth=Real(low=0.0, closed="neither"), candidates=Instance((dict,)))
 def preferred_inner_dimension(depth: float, candidates: dict[int, float]) -> int:
     """argmin_k (L·k + R⁽¹⁾_k) over ``{k: R⁽¹⁾_k}``: the inner dimension the two-term cost selects (§4)."""
     if isinstance(depth, bool) or not isinstance(depth, (numbers.Real, np.floating)) or not depth > 0:
@@ -324,11 +346,13 @@ def preferred_inner_dimension(depth: float, candidates: dict[int, float]) -> int
     return min(candidates, key=lambda kk: (depth * kk + candidates[kk], kk))
 
 
+@validate_params(A=_MATRIX, rtol=Real(low=0.0, allow_none=True))
 def pseudo_determinant(A: Any, rtol: float | None = None) -> float:
     """|A|₊ = Π_{s_i(A) > tol} s_i(A), tol = rtol·s_1 (default max(m, n)·eps): the pseudo-determinant."""
     return float(np.exp(log_pseudo_determinant(A, rtol)))
 
 
+@validate_params(A=_MATRIX, rtol=Real(low=0.0, allow_none=True))
 def log_pseudo_determinant(A: Any, rtol: float | None = None) -> float:
     """log|A|₊ = Σ_{s_i(A) > tol} log s_i(A); 0 for the zero matrix (empty product)."""
     M = _matrix(A, "A")
@@ -359,6 +383,21 @@ logpdet_AB = sp.Symbol("logpdet_AB", real=True)
 logpdet_ApB = sp.Symbol("logpdet_ApB", real=True)
 
 _MASTER_ASSUMPTIONS = (sp.Le(k, rank_J), sp.Le(rank_J, min_width))
+# The paper's notation for `Bound.latex` (and `rankbounds theorems --latex`).
+LATEX_NAMES = {
+    "theta_norm2": r"\|\theta\|^2",
+    "schatten": r"\sum_i s_i^{2/L}",
+    "logdet_J": r"\sum_{i \le k} \log s_i(Jf(x))",
+    "H": r"\sum_\ell \sum_{i \le k} h(s_i(W_\ell))",
+    "T": r"\sum_\ell \sum_{i > k} s_i(W_\ell)^2",
+    "D": r"\sum_\ell \operatorname{dist}_F(W_\ell, \mathcal{P}_k)^2",
+    "rank_J": r"\operatorname{rank} Jf(x)",
+    "min_width": r"\min_\ell n_\ell",
+    "logpdet_A": r"\log|A|_+",
+    "logpdet_B": r"\log|B|_+",
+    "logpdet_AB": r"\log|AB|_+",
+    "logpdet_ApB": r"\log|A + B|_+",
+}
 _MASTER_WORDS = (
     "for any fully connected network f(x) = W_L σ(⋯σ(W_1 x + b_1)⋯) + b_L whose activation has "
     "|σ'| ≤ 1 (ReLU, leaky ReLU, tanh; biases optional, counted in ‖θ‖²), at any input x with "
@@ -379,6 +418,7 @@ MASTER_INEQUALITY = Bound(
         "(★) ‖θ‖² ≥ kL + 2 Σ_{i≤k} log s_i(Jf(x)) + Σ_ℓ[Σ_{i≤k} h(s_i(W_ℓ)) + Σ_{i>k} s_i(W_ℓ)²], "
         + _MASTER_WORDS
     ),
+    latex_names=LATEX_NAMES,
 )
 
 MASTER_AMGM = Bound(
@@ -391,6 +431,7 @@ MASTER_AMGM = Bound(
     assumptions=_MASTER_ASSUMPTIONS,
     ours=True,
     description="AM–GM form ‖θ‖² ≥ kL·(Π_{i≤k} s_i(Jf(x)))^{2/(kL)} + Σ_ℓΣ_{i>k} s_i(W_ℓ)², " + _MASTER_WORDS,
+    latex_names=LATEX_NAMES,
 )
 
 BOTTLENECK_DISTANCE = Bound(
@@ -406,6 +447,7 @@ BOTTLENECK_DISTANCE = Bound(
         "corollary of (★): Σ_ℓ dist_F(W_ℓ, rank-k partial isometries)² ≤ ‖θ‖² − kL − 2 Σ_{i≤k} log s_i(Jf(x)), "
         + _MASTER_WORDS
     ),
+    latex_names=LATEX_NAMES,
 )
 
 DEEP_LINEAR_COST = Bound(
@@ -421,6 +463,7 @@ DEEP_LINEAR_COST = Bound(
         "Σ_ℓ‖W_ℓ‖_F² ≥ R(A; L) = L Σ_i s_i(A)^{2/L} for every factorisation W_L⋯W_1 = A "
         "(schatten = Σ_i s_i(A)^{2/L}); equality iff the factors are balanced"
     ),
+    latex_names=LATEX_NAMES,
 )
 
 PDET_PRODUCT = Bound(
@@ -433,6 +476,7 @@ PDET_PRODUCT = Bound(
     assumptions=(),
     ours=True,
     description="log|A|₊ + log|B|₊ ≥ log|AB|₊ when rank AB = rank A = rank B (linear case of R⁽¹⁾ subadditivity under composition)",
+    latex_names=LATEX_NAMES,
 )
 
 PDET_SUM = Bound(
@@ -445,6 +489,7 @@ PDET_SUM = Bound(
     assumptions=(),
     ours=True,
     description="log|A|₊ + log|B|₊ ≥ log|A+B|₊ when rank(A+B) = rank A + rank B (linear case of R⁽¹⁾ subadditivity under addition)",
+    latex_names=LATEX_NAMES,
 )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory._bound import Bound
+from theory._validation import AnyOf, Instance, Real, Symbolic, validate_params
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -70,6 +71,31 @@ g_b = sp.Symbol("g_b", nonnegative=True)
 hbar = sp.Symbol("hbar", nonnegative=True)
 ones_grad = sp.Symbol("ones_grad", nonnegative=True)
 
+# The note's notation for `Bound.latex` (and `rankbounds theorems --latex`).
+LATEX_NAMES = {
+    "lam": r"\lambda",
+    "dist": r"\operatorname{dist}_F(W_\ell, \mathcal{R}_K)",
+    "dist_Km1": r"\operatorname{dist}_F(W_\ell, \mathcal{R}_{K-1})",
+    "sigma_K": r"\sigma_K(W_L)",
+    "g_res": r"\|\nabla_{W_\ell} \Phi_\lambda\|_F",
+    "GD": r"\|G_\ell D_{\ell-1}^\top\|_F",
+    "g_max": r"\max_i \|g_i\|",
+    "TCV1": r"\mathrm{TCV}_1",
+    "G_spec": r"\|G_\ell\|_2",
+    "TCV2": r"\mathrm{TCV}_2",
+    "loss": r"\mathcal{L}",
+    "V": r"V(H_{\ell-1})",
+    "V_in": r"V(H_k)",
+    "V_out": r"V(H_m)",
+    "lip": r"\Big(\prod_{j>\ell} \rho \|W_j\|_2\Big)",
+    "rho": r"\rho",
+    "Phi": r"\Phi_\lambda",
+    "l": r"\ell",
+    "g_b": r"\|\nabla_b \Phi_\lambda\|",
+    "hbar": r"\|\bar h_{\ell-1}\|",
+    "ones_grad": r"\|\mathbf{1}^\top \nabla_{W_L} \Phi_\lambda\|",
+}
+
 
 # -- the bounds -------------------------------------------------------------------------------------
 bound_A = Bound(
@@ -81,6 +107,7 @@ bound_A = Bound(
     rhs=g_res / lam + GD / (lam * N),
     ours=True,
     description="At any θ: dist_F(W_ℓ, rank≤K) ≤ ‖∇_{W_ℓ}Φ‖_F/λ + ‖G_ℓ D_{ℓ−1}ᵀ‖_F/(λN).",
+    latex_names=LATEX_NAMES,
 )
 
 bound_B_tcv1 = Bound(
@@ -92,6 +119,7 @@ bound_B_tcv1 = Bound(
     rhs=g_res / lam + g_max * TCV1 / (lam * N),
     ours=True,
     description="dist_F ≤ ‖∇_WΦ‖/λ + max_i‖g_i‖·TCV₁(H_{ℓ−1})/(λN); at a critical point g_res = 0.",
+    latex_names=LATEX_NAMES,
 )
 
 bound_B_tcv2 = Bound(
@@ -103,6 +131,7 @@ bound_B_tcv2 = Bound(
     rhs=g_res / lam + G_spec * TCV2 / (lam * N),
     ours=True,
     description="dist_F ≤ ‖∇_WΦ‖/λ + ‖G_ℓ‖₂·‖H_{ℓ−1} − M_{ℓ−1}‖_F/(λN); at a critical point g_res = 0.",
+    latex_names=LATEX_NAMES,
 )
 
 _C_core = sp.sqrt(2 * loss) * lip * V / lam
@@ -116,6 +145,7 @@ bound_C = Bound(
     rhs=g_res / lam + _C_core,
     ours=True,
     description="½-MSE or CE, ρ-Lipschitz activation: dist_F ≤ ‖∇_WΦ‖/λ + √(2𝓛)·Π_{k>ℓ}ρ‖W_k‖₂·V(H_{ℓ−1})/λ.",
+    latex_names=LATEX_NAMES,
 )
 
 bound_C_critical = Bound(
@@ -127,6 +157,7 @@ bound_C_critical = Bound(
     rhs=_C_core,
     ours=True,
     description="At a critical point (½-MSE or CE): dist_F(W_ℓ, rank≤K) ≤ √(2𝓛)·Π_{k>ℓ}ρ‖W_k‖₂·V(H_{ℓ−1})/λ.",
+    latex_names=LATEX_NAMES,
 )
 
 bound_D = Bound(
@@ -138,6 +169,7 @@ bound_D = Bound(
     rhs=lip * V_in,
     ours=True,
     description="For k < m: V(H_m) ≤ Π_{j=k+1}^{m} ρ‖W_j‖₂ · V(H_k) (any θ, with or without biases).",
+    latex_names=LATEX_NAMES,
 )
 
 bound_E_critical = Bound(
@@ -152,6 +184,7 @@ bound_E_critical = Bound(
     description=(
         "ReLU, no biases, critical point: dist_F ≤ (√(2𝓛)/λ)·(2ρ²(Φ−𝓛)/(λL))^{(L−ℓ)/2}·V(H_{ℓ−1})."
     ),
+    latex_names=LATEX_NAMES,
 )
 
 bound_F_ce_last = Bound(
@@ -163,6 +196,7 @@ bound_F_ce_last = Bound(
     rhs=ones_grad / (lam * sp.sqrt(K)),
     ours=True,
     description="CE, any θ: σ_K(W_L) ≤ ‖1ᵀ∇_{W_L}Φ‖/(λ√K); at a critical point rank W_L ≤ K−1.",
+    latex_names=LATEX_NAMES,
 )
 
 bound_A_bias = Bound(
@@ -176,6 +210,7 @@ bound_A_bias = Bound(
     description=(
         "Unregularised biases, any θ: dist_F(W_ℓ, rank≤K−1) ≤ (‖∇_WΦ‖ + ‖∇_bΦ‖·‖h̄_{ℓ−1}‖)/λ + ‖G_ℓD_{ℓ−1}ᵀ‖_F/(λN)."
     ),
+    latex_names=LATEX_NAMES,
 )
 
 BOUNDS: tuple[Bound, ...] = (
@@ -192,11 +227,13 @@ BOUNDS: tuple[Bound, ...] = (
 
 
 # -- structural facts, checked symbolically by the tests --------------------------------------------
+@validate_params(expr=Instance((sp.Expr,)), symbol=Instance((sp.Symbol,)))
 def lambda_exponent(expr: sp.Expr, symbol: sp.Symbol = lam) -> sp.Expr:
     """p with expr ∝ symbol^p, i.e. d log(expr)/d log(symbol) when that is constant; else the expression."""
     return sp.simplify(sp.diff(sp.log(expr), symbol) * symbol)
 
 
+@validate_params(expr=Instance((sp.Expr,)), symbol=Instance((sp.Symbol,)))
 def is_nondecreasing_in(expr: sp.Expr, symbol: sp.Symbol) -> bool | None:
     """True when ∂expr/∂symbol ≥ 0 on the interior of the domain follows from the symbols' assumptions.
 
@@ -207,6 +244,7 @@ def is_nondecreasing_in(expr: sp.Expr, symbol: sp.Symbol) -> bool | None:
     return sp.simplify(sp.diff(expr.xreplace(interior), interior.get(symbol, symbol))).is_nonnegative
 
 
+@validate_params(p_y=AnyOf((Real(low=0.0, high=1.0, closed="right"), Symbolic(positive=True))))
 def ce_gradient_bound_chain(p_y: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """(2(1−p)², 2(1−p), −2 log p): ‖softmax − e_y‖² ≤ first ≤ second ≤ third (proofs_notes §4, Lemma 2)."""
     return 2 * (1 - p_y) ** 2, 2 * (1 - p_y), -2 * sp.log(p_y)

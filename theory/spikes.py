@@ -29,6 +29,8 @@ import numpy as np
 import sympy as sp
 
 from theory._bound import Bound
+from theory._validation import (AnyOf, Array, Bool, CallableArg, Instance, Integer, Options, Real, Symbolic,
+                                validate_params)
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -56,11 +58,23 @@ __all__ = [
     "COUNT_BOUND",
     "STRENGTH_BOUND",
     "STRENGTH_RTOL",
+    "MAX_DEGREE",
 ]
 
 Z = sp.Symbol("z", real=True)
 BULK_EXPONENT = sp.Rational(1, 2)
 STRENGTH_RTOL = sp.Rational(3, 20)
+# Highest Hermite degree any function here computes: degree k needs O(k) exact or float work per
+# coefficient, He_k overflows float64 on the quadrature nodes near k ≈ 150-300, and a count at α → 1/2
+# would otherwise loop up to 1/(1 − 2α) ≈ 10^16 times. α ≤ 0.4975 needs at most degree 200.
+MAX_DEGREE = 200
+_MAX_MPMATH_DEGREE = 64
+_MAX_POINTS = 360  # numpy's hermegauss overflows from about 380 nodes
+_DEGREE = Integer(low=1, high=MAX_DEGREE)
+_DEGREE0 = Integer(low=0, high=MAX_DEGREE)
+_SIZE = Real(low=0.0, closed="neither")  # n, N, edge: finite and > 0
+_NUMBER = AnyOf((Real(), Symbolic()))
+_SIZE_OR_EXPR = AnyOf((_SIZE, Symbolic(positive=True)))
 
 # Activations known in closed form: a sympy expression in Z (exact μ_k where possible), a numpy
 # callable (Gauss–Hermite quadrature) and an mpmath callable (independent cross-check). "relu" is
@@ -103,6 +117,8 @@ def exact_alpha(alpha: Any) -> sp.Rational:
     if isinstance(alpha, bool):
         raise TypeError(f"alpha must be a real number in [0, 1/2), got {alpha!r}")
     if isinstance(alpha, sp.Basic):
+        if not isinstance(alpha, sp.Expr) or alpha.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or alpha.is_real is False:
+            raise ValueError(f"alpha must be a finite real number in [0, 1/2), got {alpha!r}")
         value = sp.nsimplify(alpha) if not alpha.is_Rational else alpha
         if not value.is_Rational:
             raise ValueError(f"alpha must be a rational number or a float, got {alpha!r}")
@@ -123,6 +139,7 @@ def exact_alpha(alpha: Any) -> sp.Rational:
     return value
 
 
+@validate_params(k=Integer(low=1))
 def spike_threshold(k: int) -> sp.Rational:
     """α_k = (k − 1)/(2k): spike k separates from the bulk iff α > α_k (arXiv 2310.07891, [R]; exact)."""
     k = _positive_degree(k)
@@ -167,6 +184,7 @@ def _max_degree_below(alpha: sp.Rational) -> int:
     return int(sp.ceiling(1 / (1 - 2 * alpha))) - 1
 
 
+@validate_params(max_degree=Integer(low=1, allow_none=True), zero_tol=Real(low=0.0))
 def spike_degrees(
     alpha: Any, hermite_coefficients: Any, *, max_degree: int | None = None, zero_tol: float = 1e-12
 ) -> list[int]:
@@ -179,9 +197,15 @@ def spike_degrees(
     top = _max_degree_below(a)
     if max_degree is not None:
         top = min(top, _positive_degree(max_degree, "max_degree"))
+    if top > MAX_DEGREE and callable(hermite_coefficients):
+        raise ValueError(
+            f"alpha = {alpha!r} needs Hermite degrees up to {top} > MAX_DEGREE = {MAX_DEGREE}; "
+            f"pass max_degree (<= {MAX_DEGREE}) or a finite sequence of coefficients"
+        )
     return [k for k in range(1, top + 1) if _is_nonzero(_coefficient(hermite_coefficients, k), zero_tol)]
 
 
+@validate_params(max_degree=Integer(low=1, allow_none=True), zero_tol=Real(low=0.0))
 def spike_count(
     alpha: Any, hermite_coefficients: Any, *, max_degree: int | None = None, zero_tol: float = 1e-12
 ) -> int:
@@ -208,16 +232,19 @@ def generic_spike_count(alpha: Any) -> int:
 _k, _alpha = sp.symbols("k alpha", positive=True)
 
 
+@validate_params(k=_NUMBER, alpha=_NUMBER)
 def spike_exponent(k: Any = _k, alpha: Any = _alpha) -> sp.Expr:
     """e_k(α) = kα + 1 − k/2: s_k ≍ n^{e_k} when N, d ≍ n (derived here, proofs_notes/spikes.md §3)."""
     return sp.nsimplify(k) * sp.nsimplify(alpha) + 1 - sp.nsimplify(k) / 2
 
 
+@validate_params(k=_NUMBER, alpha=_NUMBER)
 def separation_margin(k: Any = _k, alpha: Any = _alpha) -> sp.Expr:
     """e_k(α) − 1/2 = k(α − 1/2) + 1/2, positive iff α > α_k (derived here)."""
     return sp.expand(spike_exponent(k, alpha) - BULK_EXPONENT)
 
 
+@validate_params(theta=AnyOf((Array(), Symbolic())), mu_k=_NUMBER, k=_DEGREE, n=_SIZE_OR_EXPR, N=_SIZE_OR_EXPR)
 def spike_strength(theta: Any, mu_k: Any, k: int, n: Any, N: Any) -> Any:
     """u_kᵀ F v_k ≈ θ^k μ_k √(nN), with u_k = He_k(ζ)/‖·‖, v_k = He_k(√N a)/‖·‖ (derived here, §4).
 
@@ -227,25 +254,47 @@ def spike_strength(theta: Any, mu_k: Any, k: int, n: Any, N: Any) -> Any:
     k = _positive_degree(k)
     if any(isinstance(v, sp.Basic) for v in (theta, mu_k, n, N)):
         return theta**k * mu_k * sp.sqrt(n * N)
-    return np.asarray(theta, dtype=np.float64) ** k * np.float64(mu_k) * np.sqrt(np.float64(n) * np.float64(N))
+    with np.errstate(over="ignore"):
+        out = np.asarray(theta, dtype=np.float64) ** k * np.float64(mu_k) * np.sqrt(np.float64(n) * np.float64(N))
+    _finite_result(out, "spike_strength", theta=theta, mu_k=mu_k, k=k, n=n, N=N)
+    return out
 
 
+def _finite_result(out: Any, what: str, **args: Any) -> None:
+    if not np.all(np.isfinite(out)):
+        shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+        raise ValueError(f"{what} overflows float64 at {shown}: the arguments are outside float range")
+
+
+@validate_params(theta=Real(), mu_k=Real(), k=_DEGREE, n=_SIZE, N=_SIZE)
 def monomial_spike_norm(theta: Any, mu_k: Any, k: int, n: Any, N: Any) -> float:
     """‖T_k‖ ≈ |θ|^k |μ_k| ((2k−1)!!/k!) √(nN): norm of (θ^k μ_k/k!) ζ^{∘k} g^{∘k}ᵀ (derived here, §4)."""
     k = _positive_degree(k)
     ratio = float(sp.factorial2(2 * k - 1) / sp.factorial(k))
-    return float(abs(theta) ** k * abs(float(mu_k)) * ratio * math.sqrt(float(n) * float(N)))
+    with np.errstate(over="ignore"):
+        out = np.float64(abs(float(theta))) ** k * abs(float(mu_k)) * ratio * np.sqrt(np.float64(n) * np.float64(N))
+    _finite_result(out, "monomial_spike_norm", theta=theta, mu_k=mu_k, k=k, n=n, N=N)
+    return float(out)
 
 
+@validate_params(edge=_SIZE, n=_SIZE, N=_SIZE)
 def bbp_critical_strength(edge: float, n: int, N: int) -> float:
     """s_c = edge·(nN)^{1/4}/(√n + √N): BBP threshold for a rank-one outlier on a bulk with this edge.
 
     Exact for i.i.d. noise (edge = √v(√n+√N), s_c = √v (nN)^{1/4}); used here as a heuristic for the
     random-features bulk (derived here, proofs_notes/spikes.md §5).
     """
-    return float(edge) * (float(n) * float(N)) ** 0.25 / (math.sqrt(n) + math.sqrt(N))
+    n_, N_ = float(n), float(N)
+    out = float(edge) * (n_ * N_) ** 0.25 / (math.sqrt(n_) + math.sqrt(N_))
+    if not math.isfinite(out) or out == 0.0:
+        # (nN)^{1/4}/(√n + √N) = r/(1 + r²), r = (min/max)^{1/4}: no overflow of nN near 1e300
+        r = (n_ / N_) ** 0.25 if n_ <= N_ else (N_ / n_) ** 0.25
+        out = float(edge) * r / (1.0 + r * r)
+    _finite_result(out, "bbp_critical_strength", edge=edge, n=n, N=N)
+    return out
 
 
+@validate_params(k=_DEGREE, mu_k=Real(), n=Real(low=1.0, closed="neither"), N=_SIZE, edge=_SIZE)
 def emergence_alpha(k: int, mu_k: float, n: int, N: int, edge: float) -> float:
     """Finite-n threshold α*_k(n): |θ|^k |μ_k| (2k−1)!!/k! √(nN) = s_c with θ = n^{α−1/2} (ours, §5).
 
@@ -255,13 +304,22 @@ def emergence_alpha(k: int, mu_k: float, n: int, N: int, edge: float) -> float:
     k = _positive_degree(k)
     if float(mu_k) == 0:
         return math.inf
-    unit = monomial_spike_norm(1.0, mu_k, k, n, N)
-    return 0.5 + math.log(bbp_critical_strength(edge, n, N) / unit) / (k * math.log(n))
+    try:
+        unit = monomial_spike_norm(1.0, mu_k, k, n, N)
+        ratio = bbp_critical_strength(edge, n, N) / unit
+    except ValueError:  # a factor overflows float64: the same quantity, summed in logs
+        ratio = 0.0
+    if ratio > 0.0 and math.isfinite(ratio):
+        return 0.5 + math.log(ratio) / (k * math.log(n))
+    log_unit = math.log(abs(float(mu_k))) + float(sp.log(sp.factorial2(2 * k - 1) / sp.factorial(k)).evalf()) \
+        + 0.5 * (math.log(float(n)) + math.log(float(N)))
+    return 0.5 + (math.log(bbp_critical_strength(edge, n, N)) - log_unit) / (k * math.log(float(n)))
 
 
 # --------------------------------------------------------------------------------------------------
 # Hermite coefficients
 # --------------------------------------------------------------------------------------------------
+@validate_params(k=_DEGREE0, centred=Bool())
 def relu_hermite(k: int, *, centred: bool = False) -> sp.Expr:
     """μ_k of ReLU, exact: μ₀ = 1/√(2π), μ₁ = 1/2, μ_{2m} = (−1)^{m−1}(2m−3)!!/√(2π), μ_{2m+1} = 0 (m ≥ 1).
 
@@ -290,6 +348,7 @@ def _gaussian_moment(m: int, half: bool) -> sp.Expr:
     return 2 ** sp.Rational(m - 1, 2) * sp.factorial((m - 1) // 2) / sp.sqrt(2 * sp.pi)
 
 
+@validate_params(expr=Instance((sp.Expr,)), k=_DEGREE0, z=Instance((sp.Symbol,)), method=Options(("moments", "integrate")))
 def hermite_coefficient_exact(expr: sp.Expr, k: int, z: sp.Symbol = Z, *, method: str = "moments") -> sp.Expr:
     """μ_k = ∫ σ(z) He_k(z) e^{−z²/2}/√(2π) dz, exactly.
 
@@ -317,11 +376,13 @@ def hermite_coefficient_exact(expr: sp.Expr, k: int, z: sp.Symbol = Z, *, method
     return sp.simplify(integral / sp.sqrt(2 * sp.pi))
 
 
+@validate_params(expr=Instance((sp.Expr,)), kmax=_DEGREE0, z=Instance((sp.Symbol,)), method=Options(("moments", "integrate")))
 def hermite_coefficients_exact(expr: sp.Expr, kmax: int, z: sp.Symbol = Z, *, method: str = "moments") -> list[sp.Expr]:
     """[μ_0, ..., μ_kmax] exactly (sympy); see `hermite_coefficient_exact`."""
     return [hermite_coefficient_exact(expr, k, z, method=method) for k in range(int(kmax) + 1)]
 
 
+@validate_params(activation=CallableArg(), name=Instance((str,)), points=Array(ndim=1, allow_none=True))
 def check_activation_finite(activation: Callable, name: str = "activation", points: np.ndarray | None = None) -> None:
     """ValueError naming ``name`` when σ is not finite (or not the right shape) on the test points."""
     z = np.linspace(-12.0, 12.0, 97) if points is None else np.asarray(points, dtype=np.float64)
@@ -338,6 +399,7 @@ def check_activation_finite(activation: Callable, name: str = "activation", poin
         raise ValueError(f"{name} must return finite values, got {values[i]!r} at z = {z[i]:.4g}")
 
 
+@validate_params(activation=CallableArg(), kmax=_DEGREE0, points=Integer(low=1, high=_MAX_POINTS), name=Instance((str,)))
 def hermite_coefficients_quadrature(activation: Callable, kmax: int, *, points: int = 200, name: str = "activation") -> np.ndarray:
     """[μ_0..μ_kmax] by Gauss–Hermite(e) quadrature: μ_k ≈ Σ_i w_i σ(z_i) He_k(z_i) / √(2π).
 
@@ -348,6 +410,8 @@ def hermite_coefficients_quadrature(activation: Callable, kmax: int, *, points: 
 
     if isinstance(kmax, bool) or not isinstance(kmax, numbers.Integral) or kmax < 0:
         raise ValueError(f"kmax must be a non-negative integer, got {kmax!r}")
+    if kmax >= points:
+        raise ValueError(f"kmax must be < points (the rule is exact for degree < 2·points − kmax), got kmax={kmax}, points={points}")
     nodes, weights = hermite_e.hermegauss(int(points))
     weights = weights / math.sqrt(2.0 * math.pi)
     check_activation_finite(activation, name, nodes)
@@ -356,11 +420,17 @@ def hermite_coefficients_quadrature(activation: Callable, kmax: int, *, points: 
     he[0] = 1.0
     if kmax >= 1:
         he[1] = nodes
-    for j in range(2, int(kmax) + 1):
-        he[j] = nodes * he[j - 1] - (j - 1) * he[j - 2]  # He_j = z He_{j−1} − (j−1) He_{j−2}
-    return he @ (weights * values)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j in range(2, int(kmax) + 1):
+            he[j] = nodes * he[j - 1] - (j - 1) * he[j - 2]  # He_j = z He_{j−1} − (j−1) He_{j−2}
+        out = he @ (weights * values)
+    if not np.all(np.isfinite(out)):
+        j = int(np.argmax(~np.isfinite(out)))
+        raise ValueError(f"kmax = {kmax}: He_{j} overflows float64 on the {points} quadrature nodes; use a smaller kmax or fewer points")
+    return out
 
 
+@validate_params(activation=CallableArg(), kmax=Integer(low=0, high=_MAX_MPMATH_DEGREE), dps=Integer(low=5, high=100))
 def hermite_coefficients_mpmath(activation: Callable[[Any], Any], kmax: int, *, dps: int = 30) -> list[float]:
     """[μ_0..μ_kmax] by mpmath adaptive quadrature (tanh-sinh) of an mpmath callable σ (cross-check).
 
@@ -381,6 +451,7 @@ def hermite_coefficients_mpmath(activation: Callable[[Any], Any], kmax: int, *, 
     return out
 
 
+@validate_params(activation=Options(tuple(sorted(ACTIVATIONS))), kmax=_DEGREE0, centred=Bool())
 def hermite_coefficients(activation: str, kmax: int, *, centred: bool = True) -> list[Any]:
     """μ_0..μ_kmax of a named activation: exact sympy for ReLU, quadrature (float) for the others.
 
@@ -400,6 +471,9 @@ def hermite_coefficients(activation: str, kmax: int, *, centred: bool = True) ->
 # Bounds checked by numerics.spikes
 # --------------------------------------------------------------------------------------------------
 _m, _ell = sp.symbols("m_measured ell_predicted", integer=True, nonnegative=True)
+# Notation for `Bound.latex` (and `rankbounds theorems --latex`).
+LATEX_NAMES = {"m_measured": r"m_{\mathrm{outliers}}", "ell_predicted": r"\ell(\alpha)", "P": r"\hat s_k",
+               "theta": r"\theta", "mu_k": r"\mu_k"}
 COUNT_BOUND = Bound(
     name="count_matches",
     citation="arXiv 2310.07891, Thm 3.3 (count ℓ(α), as relayed [R]); k ≤ 2 and μ_k ≠ 0 rule derived here: "
@@ -411,6 +485,7 @@ COUNT_BOUND = Bound(
     ours=True,
     description="measured outliers above 1.02× the control bulk edge equal ℓ(α) restricted to degrees k ≤ 2, "
     "at grid points outside the finite-size window above α_2",
+    latex_names=LATEX_NAMES,
 )
 
 _P, _theta, _mu, _n, _N = sp.symbols("P theta mu_k n N", real=True)
@@ -425,6 +500,7 @@ STRENGTH_BOUND = Bound(
     relation="<=",
     ours=True,
     description="He_k(ζ)ᵀ F He_k(g)/(‖·‖‖·‖) is within 15% of θ^k μ_k √(nN) for small θ",
+    latex_names=LATEX_NAMES,
 )
 
 register(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from theory._bound import Bound
+from theory._validation import Instance, Integer, Options, Real, validate_params
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -56,13 +57,17 @@ K_EIGEN = sp.Integer(1)
 _K = {"paper": K_PAPER, "tight": K_TIGHT, "eigen": K_EIGEN}
 VARIANTS = tuple(_K)
 _P_RANGE = (sp.Le(p, n),)
+# The paper's notation for `Bound.latex` (and `rankbounds theorems --latex`).
+LATEX_NAMES = {"L": r"\mathcal{L}", "eps": r"\varepsilon", "C_S": "C_S", "e2": r"\|f - \tilde f\|^2"}
 
 
+@validate_params(variant=Options(VARIANTS))
 def penalty(variant: str) -> sp.Expr:
     """√(C·K·ε), the term the bound subtracts from d, for K of ``variant``."""
     return sp.sqrt(C * _k(variant) * eps)
 
 
+@validate_params(variant=Options(VARIANTS), dist=Instance((sp.Expr,)))
 def loss_bound_expr(variant: str, dist: sp.Expr = d) -> sp.Expr:
     """max(0, (d − √(C·K·ε))/C_S)²: the lower bound on the loss L (arXiv 2412.05144, Thm 3.3)."""
     return sp.Max(0, (dist - penalty(variant)) / C_S) ** 2
@@ -82,6 +87,7 @@ lemma3_1 = Bound(
     rhs=1 / sp.sqrt(p * (n - p) + sp.Min(p, n - p)),
     assumptions=(sp.Ge(p, 1), sp.Le(p, n - 1)),
     description="lower bound on max over p×p submatrices Q_S of σ_min(Q_S), Q an n×p orthonormal matrix (1 ≤ p ≤ n−1)",
+    latex_names=LATEX_NAMES,
 )
 
 thm3_2_paper = Bound(
@@ -93,6 +99,7 @@ thm3_2_paper = Bound(
     rhs=C * K_PAPER * eps,
     assumptions=_P_RANGE,
     description="‖f − f̃‖² ≤ C(p+1)(n−p)²ε for the p-neuron f̃ of the proof (rank-revealing subset)",
+    latex_names=LATEX_NAMES,
 )
 
 thm3_2_tight = Bound(
@@ -105,6 +112,7 @@ thm3_2_tight = Bound(
     assumptions=_P_RANGE,
     ours=True,
     description="‖f − f̃‖² ≤ C(p+1)(n−p)ε: the Gram eigenfunctions are orthogonal, so the tail sum becomes λ_{p+1} ≤ ε",
+    latex_names=LATEX_NAMES,
 )
 
 _THM33_SYMBOLS = (L, p, n, eps, C, C_S, d)
@@ -120,6 +128,7 @@ thm3_3_paper = Bound(
         "L ≥ max(0, (d − √(C(p+1)(n−p)²ε))/C_S)²; the paper's d is dist(u*, F_p); evaluated with "
         "d = dist(u*, span S_p) (S_p the rank-revealing neuron subset) it is the computable corollary, ours"
     ),
+    latex_names=LATEX_NAMES,
 )
 
 thm3_3_tight = Bound(
@@ -131,6 +140,7 @@ thm3_3_tight = Bound(
     assumptions=_P_RANGE,
     ours=True,
     description="L ≥ max(0, (d − √(C(p+1)(n−p)ε))/C_S)², d = dist(u*, F_p) or dist(u*, span S_p)",
+    latex_names=LATEX_NAMES,
 )
 
 thm3_3_eigen = Bound(
@@ -142,6 +152,7 @@ thm3_3_eigen = Bound(
     assumptions=_P_RANGE,
     ours=True,
     description="L ≥ max(0, (d − √(Cε))/C_S)², d = dist(u*, G_p), G_p = span of the top-p Gram eigenfunctions",
+    latex_names=LATEX_NAMES,
 )
 
 _THM33_BOUNDS = {"paper": thm3_3_paper, "tight": thm3_3_tight, "eigen": thm3_3_eigen}
@@ -185,6 +196,8 @@ def _int(x, name: str) -> int:
     return int(x)
 
 
+@validate_params(variant=Options(VARIANTS), p=Integer(low=0), n=Integer(low=1), eps=Real(low=0.0, closed="neither"),
+                 C=Real(low=0.0), C_S=Real(low=0.0, closed="neither"), dist=Real(low=0.0))
 def loss_lower_bound(variant: str, p: int, n: int, eps: float, C: float, C_S: float, dist: float) -> float:
     """max(0, (dist − √(C·K·ε))/C_S)², the lower bound on the loss L (arXiv 2412.05144, Thm 3.3).
 
@@ -269,6 +282,7 @@ def tight_K_monotonicity() -> Monotonicity:
     return _monotonicity(K_TIGHT)
 
 
+@validate_params(variant=Options(VARIANTS))
 def bound_nonincreasing_where_K_rises(variant: str = "paper") -> dict[str, sp.Expr | bool | None]:
     """d/dp of h = d(p) − √(C·K(p)·ε) is ≤ 0 where dK/dp ≥ 0 and d'(p) ≤ 0, so L_lb = max(0,h)²/C_S² is non-increasing.
 
@@ -319,6 +333,7 @@ def eigen_bound_nonincreasing() -> dict[str, sp.Expr | bool | None]:
     return {"difference": diff, "nonpositive": diff.is_nonpositive, "depends_on_p": p in penalty("eigen").free_symbols}
 
 
+@validate_params(variant=Options(VARIANTS))
 def bound_rises_instance(variant: str = "paper") -> dict[str, object]:
     """An explicit instance where d_{p+1} < d_p yet the bound rises from p to p+1 (past K's turning point).
 
@@ -350,6 +365,7 @@ def bound_rises_instance(variant: str = "paper") -> dict[str, object]:
     }
 
 
+@validate_params(variant=Options(VARIANTS))
 def eps_to_zero_limit(variant: str = "paper") -> sp.Expr:
     """lim_{ε→0⁺} max(0, (d − √(CKε))/C_S)² = (d/C_S)² (d ≥ 0): the bound tends to the distance term."""
     inner = sp.limit((d - penalty(variant)) / C_S, eps, 0, "+")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from numerics.commands._common import add_common_options, add_profile_option
+from numerics.commands._common import (add_common_options, add_profile_option, at_least, nonnegative_float,
+                                       positive_float, positive_int, results_dir)
 
 _DESCRIPTION = """\
 Bottleneck structure (Jacot, arXiv 2305.19008), checked on trained networks.
@@ -42,8 +43,8 @@ paper: the paper's stated setting, width 200, λ = 2·10⁻⁴ in (λ/L)‖θ‖
 them. Trained models are cached in --out/bottleneck_models, or in $RANKBOUNDS_MODEL_CACHE when set.
 
 Examples:
-  rankbounds bottleneck --profile test --out results/bn
-  rankbounds bottleneck --depths 6 12 --steps 8000 --lam-times-depth 0.24 --out results/bn
+  rankbounds bottleneck --profile test --out results/bottleneck_test
+  rankbounds bottleneck --depths 6 12 --steps 8000 --lam-times-depth 0.24 --out results/bottleneck_test
   rankbounds bottleneck --linear --profile quick
 """
 
@@ -56,14 +57,14 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_profile_option(p, default="quick")
-    add_common_options(p)
-    p.add_argument("--depths", type=int, nargs="+", help="depths L (number of weight matrices) to train")
-    p.add_argument("--width", type=int, help="hidden width (profile default: 30 test, 50 otherwise)")
-    p.add_argument("--n", type=int, help="number of training samples")
-    p.add_argument("--k", type=int, help="inner dimension of the task (default 2)")
-    p.add_argument("--steps", type=int, help="full-batch Adam steps")
-    p.add_argument("--lr", type=float, help="Adam learning rate (×0.1 for the last quarter)")
-    p.add_argument("--lam-times-depth", type=float, help="λ·L; the weight decay is λ = value / L")
+    add_common_options(p, default_out=results_dir("bottleneck"))
+    p.add_argument("--depths", type=at_least(2), nargs="+", help="depths L (number of weight matrices) to train")
+    p.add_argument("--width", type=positive_int, help="hidden width (profile default: 30 test, 50 otherwise)")
+    p.add_argument("--n", type=positive_int, help="number of training samples")
+    p.add_argument("--k", type=positive_int, help="inner dimension of the task (default 2)")
+    p.add_argument("--steps", type=positive_int, help="full-batch Adam steps")
+    p.add_argument("--lr", type=positive_float, help="Adam learning rate (×0.1 for the last quarter)")
+    p.add_argument("--lam-times-depth", type=nonnegative_float, help="λ·L; the weight decay is λ = value / L")
     p.add_argument("--no-bias", action="store_true", help="train without biases")
     p.add_argument("--linear", action="store_true",
                    help="run only the deep linear networks: compare ‖θ‖² with L Σ s_i^{2/L} (no ReLU experiment)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from numerics.commands._common import add_common_options, add_profile_option
+from numerics.commands._common import (add_common_options, add_profile_option, at_least, nonnegative_float,
+                                       nonnegative_int, positive_int, results_dir)
 
 _DESCRIPTION = """\
 Neural rank collapse (Zangrando et al., arXiv 2402.03991), checked on trained networks.
@@ -37,7 +38,7 @@ Defaults come from --profile (test: tiny, seconds of CPU; quick: d=20, width 48,
 minute idle; paper: the research note's pilot, d=20, width 64, 50/class, 4000 Adam + 1000 L-BFGS).
 
 Examples:
-  rankbounds collapse --profile test --out results/collapse
+  rankbounds collapse --profile test --out results/collapse_test
   rankbounds collapse --profile quick --steps 6000 --width 64
   rankbounds collapse --lambdas 0 1e-3 1e-2 --losses ce --profile paper
 """
@@ -51,15 +52,15 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_profile_option(p, default="quick")
-    add_common_options(p)
-    p.add_argument("--lambdas", type=float, nargs="+", help="weight decays λ to sweep (default 0 1e-4 1e-3 1e-2 1e-1)")
+    add_common_options(p, default_out=results_dir("collapse"))
+    p.add_argument("--lambdas", type=nonnegative_float, nargs="+", help="weight decays λ to sweep (default 0 1e-4 1e-3 1e-2 1e-1)")
     p.add_argument("--losses", nargs="+", choices=("mse", "ce"), help="losses to train with (default both)")
-    p.add_argument("--spreads", type=float, nargs="+", help="within-class spreads s (first one is the main one)")
-    p.add_argument("--width", type=int, help="hidden width")
-    p.add_argument("--depth", type=int, help="number of weight matrices L (≥ 2)")
-    p.add_argument("--classes", type=int, help="number of classes K (≥ 2)")
-    p.add_argument("--steps", type=int, help="full-batch Adam steps")
-    p.add_argument("--lbfgs-iters", type=int, help="L-BFGS iterations per refined network")
+    p.add_argument("--spreads", type=nonnegative_float, nargs="+", help="within-class spreads s (first one is the main one)")
+    p.add_argument("--width", type=positive_int, help="hidden width")
+    p.add_argument("--depth", type=at_least(2), help="number of weight matrices L (≥ 2)")
+    p.add_argument("--classes", type=at_least(2), help="number of classes K (≥ 2)")
+    p.add_argument("--steps", type=nonnegative_int, help="full-batch Adam steps")
+    p.add_argument("--lbfgs-iters", type=positive_int, help="L-BFGS iterations per refined network")
     p.set_defaults(func=run)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from numerics.commands._common import add_common_options, add_profile_option
+from numerics.commands._common import add_common_options, add_profile_option, results_dir
+
+# numerics.rank_methods.EXPERIMENTS, named here so that `--help` imports no torch (a test keeps them equal)
+EXPERIMENT_IDS = ("structured", "pinn", "rfm", "resnet", "layers", "activations", "digits")
 
 _DESCRIPTION = """\
 Methods that raise the ε-rank r_ε(M) = #{λ(M) > ε}, M_ij = ∫ φ_i φ_j (Yang, Zhao, Zhu, arXiv 2412.05144),
@@ -23,21 +26,26 @@ each reproduced beside the paper's numbers (ε = 1e-6, tanh unless stated, Adam 
   digits       sklearn's 8×8 digits (offline), 64→10→100→10 tanh, cross-entropy; the Gram matrix on the
                samples with Monte Carlo weights 1/N; or your own arrays with --data X.npy y.npy
 
-Outputs in --out: methods_comparison.{csv,md,tex} (paper, ours, ratio, settings, reproduced), one
+Every ε-rank is measured under both conventions from the same networks (--convention to pick one):
+  integral  weights that integrate over Ω (Gauss–Legendre, Monte Carlo 1/N on the samples), count λ > ε
+  paper     eq. (4.1) as printed: unit weights (1/2, 1, …, 1, 1/2) on a uniform grid of as many points
+            (weights 1 on the samples), count |λ| > ε; r_ε(M_paper) = r_{ε·h}(M_integral) on a trapezoid grid
+
+Outputs in --out: methods_comparison.{csv,md,tex} (paper; ours, seed range, ratio and reproduced per
+convention; verdict; the row's criterion; the measured reason of a difference; settings), one
 trajectory CSV per experiment and methods_<id>.png. --profile test takes seconds, quick (the
 default, what `make report` runs) a few minutes with fewer steps (stated in the settings column;
 values the paper reports after its full run are then marked n/a), paper the paper's step counts.
 
 Examples:
-  rankbounds methods rfm pinn --profile quick --out results/methods
+  rankbounds methods rfm pinn --profile quick --out results/methods_quick
   rankbounds methods --profile paper --out results/methods_paper
+  rankbounds methods layers resnet --convention paper
   rankbounds methods digits --data X.npy y.npy --out results/mydata
 """
 
 
 def register(subparsers) -> None:
-    from numerics.rank_methods import EXPERIMENTS
-
     p = subparsers.add_parser(
         "methods",
         help="methods that raise ε-rank: structured init, PINN, RFM vs ELM, ResNet, layers, activations, digits",
@@ -45,11 +53,15 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("experiments", nargs="*", metavar="EXPERIMENT",
-                   help=f"any of {', '.join(EXPERIMENTS)} (default: all)")
+                   help=f"any of {', '.join(EXPERIMENT_IDS)} (default: all)")
     add_profile_option(p, default="quick")
-    add_common_options(p, default_out="results/methods")
+    add_common_options(p, default_out=results_dir("methods"))
     p.add_argument("--data", nargs=2, type=Path, metavar=("X.npy", "y.npy"),
                    help="digits: your own inputs (N, d) and integer labels (N,) instead of sklearn's digits")
+    p.add_argument("--convention", choices=("integral", "paper", "both"), default="both",
+                   help="measurement convention of the ε-ranks: integral (weights integrate, λ > ε), paper "
+                        "(eq. 4.1 as printed: unit weights on a uniform grid, |λ| > ε) or both from the same "
+                        "networks (default: %(default)s)")
     p.set_defaults(func=run)
 
 
@@ -59,6 +71,7 @@ def run(args) -> int:
     from numerics.digits import classification_data
     from numerics.rank_methods import EXPERIMENTS, digits_experiment, run_methods
 
+    conventions = ("integral", "paper") if args.convention == "both" else (args.convention,)
     ids = list(args.experiments) or list(EXPERIMENTS)
     unknown = [i for i in ids if i not in EXPERIMENTS]
     if unknown:
@@ -68,18 +81,20 @@ def run(args) -> int:
             raise ValueError(f"--data applies to the digits experiment only; run `methods digits --data ...`, got {ids}")
         X, y = (np.load(p, allow_pickle=False) for p in args.data)
         data = classification_data(X, y, name=args.data[0].stem)
-        result = digits_experiment(args.profile, seed=args.seed, out_dir=args.out, quiet=args.quiet, data=data)
+        result = digits_experiment(args.profile, seed=args.seed, out_dir=args.out, quiet=args.quiet, data=data,
+                                   conventions=conventions)
         from numerics.io import write_table
 
         paths = write_table(result.comparison(), args.out / "methods_comparison", config=result.config, seed=args.seed)
-        print(result.comparison().drop(columns=["settings"]).to_string(index=False))
+        print(result.comparison().drop(columns=["settings", "reason"]).to_string(index=False))
         print(f"wrote {paths['md']}")
         return 0
-    results = run_methods(ids, args.profile, seed=args.seed, out_dir=args.out, quiet=args.quiet)
+    results = run_methods(ids, args.profile, seed=args.seed, out_dir=args.out, quiet=args.quiet,
+                          conventions=conventions)
     import pandas as pd
 
     table = pd.concat([r.comparison() for r in results], ignore_index=True)
-    print(table.drop(columns=["settings"]).to_string(index=False))
+    print(table.drop(columns=["settings", "reason"]).to_string(index=False))
     for r in results:
         for note in r.notes:
             print(f"- {note}")

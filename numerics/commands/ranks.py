@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
+from numerics.commands._common import positive_float, positive_int
 
 
 def register(subparsers) -> None:
@@ -23,13 +23,15 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", nargs="?", type=Path, help=".npy or .csv matrix (rows = points, columns = neurons)")
-    p.add_argument("--eps", type=float, default=1e-6, help="ε for the ε-rank (default: %(default)g)")
+    p.add_argument("--eps", type=positive_float, default=1e-6, help="ε for the ε-rank (default: %(default)g)")
     p.add_argument("--weights", type=Path, help=".npy or .csv vector of quadrature weights, one per row")
-    p.add_argument("--k", type=int, default=1, help="k for dist_to_rank (default: %(default)s)")
+    p.add_argument("--k", type=positive_int, default=1, help="k for dist_to_rank (default: %(default)s)")
     p.set_defaults(func=run)
 
 
-def _load(path: Path) -> np.ndarray:
+def _load(path: Path):
+    import numpy as np
+
     if not path.exists():
         raise FileNotFoundError(f"file {str(path)!r} does not exist")
     if path.suffix == ".npy":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from numerics.commands._common import add_common_options
+from numerics.commands._common import (add_common_options, add_seeds_options, nonnegative_int, positive_float,
+                                       positive_int, results_dir, seeds_from)
 
 _DESCRIPTION = """\
 The staircase phenomenon (Yang, Zhao, Zhu, arXiv 2412.05144, Example 2.6 / Fig. 2).
@@ -14,25 +15,32 @@ Trains MLPs (or ResNets) on u*(x) = cos x + cos 2x + cos 30x over [-1, 1], full 
   - the loss L = sum_k w_k (u(x_k) - u*(x_k))^2: the squared L2 error by Gauss-Legendre quadrature
     (m nodes, weights w), the same quadrature that builds the Gram matrix M = Phi^T diag(w) Phi;
   - the eps-rank #{lambda(M) > eps} of every hidden layer at each --eps (default 1e-6, 1e-3, 1e-9);
-  - ||beta||^2 and the three Theorem 3.3 lower bounds on L (paper, tight, eigen), each with its slack.
+  - ||beta||^2 and the three Theorem 3.3 lower bounds on L (paper, tight, eigen), each with its slack;
+  - the same ranks, loss and bounds under the paper's eq. (4.1) as printed (--convention paper/both):
+    --paper-m uniform points with weights 1/2, 1, ..., 1, 1/2 and the count |lambda| > eps, from the
+    same network (columns suffixed @paper). There r_eps(M_paper) = r_{eps h}(M_trapezoid), h = 2/(m-1).
 It then finds the plateaus and steps of the eps-rank, correlates rank with log-loss (Spearman,
 Kendall), and writes to --out:
   staircase_trajectory.csv               every recorded step (tidy)
   staircase_summary.{csv,md,tex}         per run: final loss and ranks, steps, correlations, bound slack
   staircase_steps.{csv,md,tex}           each detected step: when, rank gained, loss drop
   staircase_comparison.{csv,md,tex}      ours beside Fig. 2's values (Fig. 2 configurations only)
-  staircase_fig2.png, staircase_layers_*.png
+  staircase_fig2_table.{csv,md,tex}      the same per panel, init and convention, with its verdict criterion
+  staircase_rank_gap.{csv,md,tex}        final rank per convention, paper grid m/3, m, 3m, eps/10, 10 eps
+  staircase_final_spectra.{csv,png}      final Gram eigenvalues against eps, both conventions
+  staircase_fig2_<convention>.png, staircase_layers_*.png
 Seeds of one configuration train together as one batched model. Finished configurations are kept
 in OUT/staircase_runs/ and a rerun with the same settings resumes from them.
 
 Without --depth/--width the --profile grid runs: paper = Fig. 2 (L in {2,4}, n in {25,50}, 15000
-steps, Adam 1e-3, 3 seeds); quick = the same grid, 5000 steps at Adam 3e-3, 1 seed; test = seconds.
+steps, Adam 1e-3, 3 seeds, torch init); quick = the same grid, 5000 steps at Adam 3e-3, 1 seed;
+test = seconds. Both conventions are recorded unless --convention says otherwise.
 Any of --depth, --width, --activation, --init, --residual, --steps, --lr, --optimizer, --schedule,
---seeds, --record-every, --eps, --m, --dtype given on the command line override the profile.
+--seeds/--n-seeds, --record-every, --eps, --m, --convention, --paper-m, --dtype given on the command line override the profile.
 
 Examples:
   rankbounds staircase --profile quick
-  rankbounds staircase --depth 2 --width 50 --init paper torch --steps 15000 --seeds 3
+  rankbounds staircase --depth 2 --width 50 --init paper torch --steps 15000 --seeds 0 1 2
   rankbounds staircase --depth 4 --width 50 --activation relu elu cos tanh --steps 5000 --lr 3e-3
 """
 
@@ -46,29 +54,38 @@ def register(subparsers) -> None:
     )
     p.add_argument("--profile", choices=("test", "quick", "paper"), default="quick",
                    help="base grid and schedule (default: %(default)s)")
-    p.add_argument("--depth", type=int, nargs="+", metavar="L", help="hidden layers, one or more (Fig. 2: 2 4)")
-    p.add_argument("--width", type=int, nargs="+", metavar="N", help="width of every hidden layer (Fig. 2: 25 50)")
+    p.add_argument("--depth", type=positive_int, nargs="+", metavar="L", help="hidden layers, one or more (Fig. 2: 2 4)")
+    p.add_argument("--width", type=positive_int, nargs="+", metavar="N", help="width of every hidden layer (Fig. 2: 25 50)")
     p.add_argument("--activation", nargs="+", choices=("tanh", "relu", "elu", "cos", "sin", "gelu"),
                    help="activation(s) (default tanh)")
     p.add_argument("--init", nargs="+", choices=("torch", "paper", "xavier", "structured"),
-                   help="initialisation(s): torch default, paper U(-1/sqrt n, 1/sqrt n), xavier normal, "
-                        "structured first layer (eq. 4.3) (default paper)")
+                   help="initialisation(s): torch default U(-1/sqrt fan_in, 1/sqrt fan_in) (= the paper's rule on "
+                        "the hidden layers, U(-1, 1) on the first), paper U(-1/sqrt n, 1/sqrt n) on every layer, "
+                        "xavier normal, structured first layer (eq. 4.3) (default torch)")
     p.add_argument("--residual", action="store_true", help="ResNet layers y <- y + sigma(W y + b) (eq. 4.6)")
-    p.add_argument("--steps", type=int, help="optimiser steps")
-    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--steps", type=positive_int, help="optimiser steps")
+    p.add_argument("--lr", type=positive_float, help="learning rate")
     p.add_argument("--optimizer", choices=("adam", "sgd"), help="optimiser (default adam)")
     p.add_argument("--schedule", choices=("cosine", "exponential"), help="learning-rate schedule (default none)")
-    p.add_argument("--seeds", type=int, metavar="K", help="number of seeds per configuration (seed, seed+1, ...)")
-    p.add_argument("--record-every", type=int, metavar="K", help="record a row every K steps")
-    p.add_argument("--eps", type=float, nargs="+", help="eps values of the per-layer rank columns; the first is "
+    add_seeds_options(p, help_default="the profile's: 3 seeds from --seed for paper, --seed otherwise")
+    p.add_argument("--record-every", type=positive_int, metavar="K", help="record a row every K steps")
+    p.add_argument("--eps", type=positive_float, nargs="+", help="eps values of the per-layer rank columns; the first is "
                                                         "the headline eps and the bounds' eps (default 1e-6 1e-3 1e-9)")
-    p.add_argument("--m", type=int, help="Gauss-Legendre nodes (default 200)")
+    p.add_argument("--m", type=positive_int, help="Gauss-Legendre nodes of the training loss and the integral "
+                                                  "convention (default 200)")
+    p.add_argument("--convention", choices=("integral", "paper", "both"),
+                   help="measurement convention of the ranks and bounds: integral = weights that integrate "
+                        "(Gauss-Legendre, count lambda > eps); paper = eq. (4.1) as printed (uniform grid, weights "
+                        "1/2, 1, ..., 1, 1/2, count |lambda| > eps); both = both from the same networks "
+                        "(default: both)")
+    p.add_argument("--paper-m", type=positive_int, metavar="M",
+                   help="points of the paper convention's uniform grid (default 200)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="training dtype (records are float64 anyway)")
     p.add_argument("--no-bounds", action="store_true", help="skip the Thm 3.3 checks (faster)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=nonnegative_int, default=1,
                    help="torch/BLAS threads while training; 0 = leave torch's default (default: %(default)s: "
                         "the matmuls are tiny and a second thread mostly spins)")
-    add_common_options(p)
+    add_common_options(p, default_out=results_dir("staircase"))
     p.set_defaults(func=run)
 
 
@@ -77,7 +94,7 @@ def build_grid(args):
     import itertools
     from dataclasses import replace
 
-    from numerics.staircase_experiment import StaircaseGrid, profile_grid
+    from numerics.staircase_experiment import FIG2_INIT, StaircaseGrid, profile_grid
     from numerics.training import ModelSpec
 
     base = profile_grid(args.profile, args.seed)
@@ -86,7 +103,7 @@ def build_grid(args):
         depths = args.depth or sorted({s.depth for s in specs})
         widths = args.width or sorted({s.width for s in specs})
         acts = args.activation or ["tanh"]
-        inits = args.init or ["paper"]
+        inits = args.init or [FIG2_INIT]
         specs = tuple(ModelSpec(width=n, depth=L, activation=a, residual=args.residual, init=i)
                       for L, n, a, i in itertools.product(depths, widths, acts, inits))
     changes = {k: v for k, v in {
@@ -95,16 +112,19 @@ def build_grid(args):
     if args.eps:
         changes["eps"] = tuple(args.eps)
         changes["rank_eps"] = args.eps[0]
+    if args.convention is not None:
+        changes["conventions"] = ("integral", "paper") if args.convention == "both" else (args.convention,)
+    if args.paper_m is not None:
+        changes["paper_m"] = args.paper_m
     if args.no_bounds:
         changes["check_bounds"] = False
     if args.threads < 0:
         raise ValueError(f"--threads must be >= 0, got {args.threads}")
     changes["threads"] = args.threads or None
     config = replace(base.config, **changes)
-    seeds = tuple(range(args.seed, args.seed + args.seeds)) if args.seeds else base.seeds
-    if args.seeds is not None and args.seeds < 1:
-        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-    custom = specs is not base.specs or set(changes) - {"threads"} or args.seeds or args.m
+    asked = seeds_from(args)
+    seeds = asked or base.seeds
+    custom = specs is not base.specs or set(changes) - {"threads", "conventions"} or asked or args.m
     desc = "command-line grid" if custom else base.description
     return StaircaseGrid(specs, config, seeds, m=args.m or base.m, description=desc)
 
@@ -118,7 +138,7 @@ def run(args) -> int:
     grid = build_grid(args)
     result = run_staircase(grid, out_dir=args.out, quiet=args.quiet, seed=args.seed)
     summary = result.tables["summary"]
-    cols = [c for c in ("config", "seed", "final_mse", "rank_start", "final_eps_rank", "n_steps", "spearman")
+    cols = [c for c in ("config", "seed", "convention", "final_mse", "rank_start", "final_eps_rank", "n_steps", "spearman")
             if c in summary.columns]
     print(summary[cols].to_markdown(index=False, floatfmt=".4g"))
     if result.comparison is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numerics.commands._common import add_plugin_option
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -10,10 +12,12 @@ def register(subparsers) -> None:
         description=(
             "List every theorem in the registry (theory.registry): its id, whether the statement is "
             "the paper's or derived here, each bound's citation, and the experiment that measures it. "
-            "Add --latex to print each bound's statement."
+            "Add --latex to print each bound's statement as LaTeX (Bound.latex(), the paper's notation). "
+            "--plugin MODULE lists your own theorems too."
         ),
     )
     p.add_argument("--latex", action="store_true", help="also print each bound as LaTeX")
+    add_plugin_option(p)
     p.set_defaults(func=run)
 
 

@@ -90,3 +90,25 @@ def test_bottleneck_classifier_layer_names():
     model = BottleneckClassifier(64, 10, width=30, depth=2, generator=make_generator(0))
     assert model.layer_names == ["encoder", "head.layers.0", "head.layers.1"]
     assert model(torch.zeros(3, 64, dtype=torch.float64)).shape == (3, 10)
+
+
+def test_paper_convention_on_the_samples_is_unit_weights_and_abs_count():
+    from numerics.digits import paper_weights
+
+    data = load_digits_data(200)
+    both, model = train_classifier(data, width=40, steps=40, lr=3e-3, record_every=20, seed=0,
+                                   conventions=("integral", "paper"))
+    only, _ = train_classifier(data, width=40, steps=40, lr=3e-3, record_every=20, seed=0)
+    assert both["loss"].tolist() == only["loss"].tolist() and both["eps_rank"].tolist() == only["eps_rank"].tolist()
+    assert "eps_rank@paper" not in only.columns and "eps_rank_encoder@paper" in both.columns
+    x = torch.tensor(np.array(data.X))
+    with torch.no_grad():
+        feats = model.head.hidden_features(model.encoder(model.encoder_linear(x)))[-1].numpy()
+    last = both.iloc[-1]
+    assert last["eps_rank@paper"] == epsilon_rank(feats, 1e-6, paper_weights(200), absolute=True)
+    # M_paper = N·M_integral: the paper count at ε is the integral count at ε/N, and above it at ε
+    assert last["eps_rank@paper"] == epsilon_rank(feats, 1e-6 / 200, monte_carlo_weights(200))
+    assert (both["eps_rank@paper"] >= both["eps_rank"]).all() and (both["eps_rank@paper"] > both["eps_rank"]).any()
+    assert np.all(paper_weights(3) == 1.0)
+    with pytest.raises(ValueError, match="convention"):
+        train_classifier(data, steps=1, conventions=("mc",))

@@ -121,3 +121,33 @@ def test_train_pinn_is_bit_reproducible_and_validates():
         train_pinn(MLP(2, 10, 2, seed=0), problem, steps=0)
     with pytest.raises(TypeError, match="hidden_features"):
         train_pinn(ExactSolution(), problem, steps=1)
+
+
+def test_train_pinn_records_both_conventions_from_the_same_network():
+    from numerics.quadrature import paper_tensor_grid, tensor_grid
+    from numerics.ranks import epsilon_rank
+
+    problem = poisson_problem(12, 16)
+    make = lambda: MLP(2, 30, 2, init="xavier", seed=1, box=list(POISSON_BOX))  # noqa: E731
+    both = train_pinn(make(), problem, steps=4, record_every=2, conventions=("integral", "paper"))
+    only = train_pinn(make(), problem, steps=4, record_every=2)
+    assert "eps_rank@paper" not in only.columns
+    # recording the paper convention does not change training or the integral columns
+    assert both["loss"].tolist() == only["loss"].tolist()
+    assert both["eps_rank"].tolist() == only["eps_rank"].tolist()
+    # step 0: the paper columns are |λ| > ε with unit weights on the 12×12 uniform grid of the same network
+    grid = paper_tensor_grid(POISSON_BOX, 12)
+    with torch.no_grad():
+        feats = make().hidden_features(torch.tensor(grid.points))
+    expected = [epsilon_rank(f.numpy(), 1e-6, grid.weights, absolute=True) for f in feats]
+    row = both.iloc[0]
+    assert [row["eps_rank_l1@paper"], row["eps_rank_l2@paper"]] == expected and row["eps_rank@paper"] == expected[-1]
+    # which is the trapezoid count at ε·h² (h = π/11): a convention that fell back to the integral would differ
+    h2 = (math.pi / 11) ** 2
+    trap = tensor_grid(POISSON_BOX, 12, rule="trapezoid")
+    assert expected[-1] == epsilon_rank(feats[-1].numpy(), 1e-6 * h2, trap.weights)
+    assert (both["eps_rank@paper"] > both["eps_rank"]).all()
+    wider = train_pinn(make(), problem, steps=1, record_every=1, conventions=("paper",), paper_m_per_side=24)
+    assert "eps_rank" not in wider.columns and wider["eps_rank@paper"].iloc[0] >= row["eps_rank@paper"]
+    with pytest.raises(ValueError, match="convention"):
+        train_pinn(make(), problem, steps=1, conventions=("both",))

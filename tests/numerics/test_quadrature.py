@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -17,7 +19,12 @@ def test_gauss_legendre_exact_to_degree_2m_minus_1(m, a, length):
     q = gauss_legendre(a, b, m)
     deg = 2 * m - 1
     exact = (b ** (deg + 1) - a ** (deg + 1)) / (deg + 1)
-    np.testing.assert_allclose(q.integrate(q.points[:, 0] ** deg), exact, rtol=1e-9, atol=1e-9)
+    # The honest round-off scale is Σ|w_k x_k^deg| (terms up to ~|b|^(2m), far above the result when
+    # they cancel), times the relative error of x_k^deg and w_k, about (deg + m)·u; measured worst
+    # over 3000 random cases: 11× that, so 64× leaves room while a wrong rule misses by O(scale).
+    scale = float(np.sum(np.abs(q.weights * q.points[:, 0] ** deg)))
+    err = abs(q.integrate(q.points[:, 0] ** deg) - exact)
+    assert err <= 64 * (deg + m) * np.finfo(np.float64).eps * scale, (err, scale)
     np.testing.assert_allclose(q.volume, length, rtol=1e-13)
 
 
@@ -85,3 +92,53 @@ def test_bad_input_names_the_argument():
     q = gauss_legendre(0, 1, 3)
     with pytest.raises(ValueError, match=r"f must have 3 rows \(one per node\), got shape \(4,\)"):
         q.integrate(np.ones(4))
+
+
+@pytest.mark.parametrize("shape", [(5, 2, 3), (5, 1, 1), (), (5, 2, 3, 1)])
+def test_integrands_other_than_one_or_two_dimensional_are_rejected(shape):
+    q = gauss_legendre(0, 1, 5)
+    bad = np.ones(shape)
+    pattern = rf"must be \(5,\) or \(5, k\) \(values at the nodes\), got shape {re.escape(str(shape))}"
+    with pytest.raises(ValueError, match="f " + pattern):
+        q.integrate(bad)
+    with pytest.raises(ValueError, match="f " + pattern):
+        q.norm2(bad)
+    with pytest.raises(ValueError, match="g " + pattern):
+        q.inner(np.ones(5), bad)
+    with pytest.raises(ValueError, match="f " + pattern):
+        q.inner(bad, np.ones((5, 2)))
+    assert q.integrate(np.ones((5, 2))).shape == (2,)  # (m, k) still gives k integrals
+    np.testing.assert_allclose(q.integrate(np.ones(5)), 1.0, rtol=1e-14)
+
+
+def test_paper_tensor_grid_is_the_product_of_unit_weights_and_rescales_the_trapezoid_gram():
+    from numerics.quadrature import paper_tensor_grid
+    from numerics.ranks import epsilon_rank, gram_matrix
+
+    box = [(-1.0, 1.0), (0.0, 3.0)]
+    q = paper_tensor_grid(box, [5, 4])
+    W = q.weights.reshape(5, 4)
+    # corners 1/4, edges 1/2, interior 1: eq. (4.1)'s 1-D weights multiplied, no h anywhere
+    np.testing.assert_array_equal(W, np.outer([0.5, 1, 1, 1, 0.5], [0.5, 1, 1, 0.5]))
+    qt = tensor_grid(box, [5, 4], rule="trapezoid")
+    np.testing.assert_array_equal(q.points, qt.points)
+    h1h2 = (2.0 / 4) * (3.0 / 3)
+    np.testing.assert_allclose(qt.weights, q.weights * h1h2, rtol=1e-15)
+    # r_ε(M_paper) = r_{ε·h1·h2}(M_integral) on random tanh features of the same grid, at every ε
+    qp, qi = paper_tensor_grid(box, 31), tensor_grid(box, 31, rule="trapezoid")
+    h = (2.0 / 30) * (3.0 / 30)
+    rng = np.random.default_rng(1)
+    phi = np.tanh(qp.points @ rng.uniform(-3, 3, (2, 40)) + rng.uniform(-1, 1, 40))
+    np.testing.assert_allclose(gram_matrix(phi, qp.weights) * h, gram_matrix(phi, qi.weights), rtol=1e-12)
+    counts = []
+    for eps in np.logspace(-12, 0, 25):
+        r_paper = epsilon_rank(phi, eps, qp.weights, absolute=True)
+        assert r_paper == epsilon_rank(phi, eps * h, qi.weights)
+        counts.append(r_paper)
+    # the identity is not vacuous: the paper count is above the integral count at the same ε
+    assert len(set(counts)) > 5
+    assert epsilon_rank(phi, 1e-6, qp.weights, absolute=True) > epsilon_rank(phi, 1e-6, qi.weights)
+    with pytest.raises(ValueError, match="m"):
+        paper_tensor_grid(box, 1)
+    with pytest.raises(ValueError, match="one count per side"):
+        paper_tensor_grid(box, [3, 3, 3])

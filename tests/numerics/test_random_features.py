@@ -124,3 +124,31 @@ def test_elm_error_depends_on_the_cutoff_rfm_does_not():
     rfm = fit_random_features("rfm", **kw)
     assert elm.errors_by_rcond[1e-8] > 100 * elm.errors_by_rcond[1e-15]
     assert rfm.errors_by_rcond[1e-8] < 10 * rfm.errors_by_rcond[1e-15]
+
+
+def test_paper_convention_counts_the_same_features_on_the_unit_weight_grid():
+    from numerics.quadrature import paper_tensor_grid, tensor_grid
+
+    kw = dict(n_features=80, parts=2, m_per_side=8, test_m_per_side=8, seed=5)
+    fit = fit_random_features("rfm", **kw, conventions=("integral", "paper"))
+    only = fit_random_features("rfm", **kw)
+    assert fit.paper_m_per_side == 17 and only.paper_m_per_side is None and set(only.eps_ranks) == {"integral"}
+    # the fit does not depend on the convention; the integral count is the old one
+    assert fit.l2_error == only.l2_error and fit.eps_ranks["integral"] == fit.eps_rank == only.eps_rank
+    # rebuild the same features on the 17×17 uniform grid: the paper count is |λ| > ε with unit weights ...
+    rng = np.random.default_rng(5)
+    layers = [sample_feature_layer(20, 2, rng) for _ in range(4)]
+    grid = paper_tensor_grid(UNIT_SQUARE, 17)
+    phi = rfm_features(grid.points, layers, UNIT_SQUARE, 2)
+    assert fit.eps_ranks["paper"] == epsilon_rank(phi, 1e-6, grid.weights, absolute=True)
+    # ... which is the trapezoid count at ε·h² (h = 2/16), and not the integral count at ε
+    trap = tensor_grid(UNIT_SQUARE, 17, rule="trapezoid")
+    assert fit.eps_ranks["paper"] == epsilon_rank(phi, 1e-6 * (2 / 16) ** 2, trap.weights)
+    assert fit.eps_ranks["paper"] > epsilon_rank(phi, 1e-6, trap.weights)
+    np.testing.assert_allclose(fit.spectra["paper"] * (2 / 16) ** 2,
+                               np.linalg.svd(np.sqrt(trap.weights)[:, None] * phi, compute_uv=False) ** 2,
+                               rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="convention"):
+        fit_random_features("elm", **kw, conventions=("paperish",))
+    with pytest.raises(TypeError, match="conventions must be a sequence"):
+        fit_random_features("elm", **kw, conventions="paper")

@@ -8,15 +8,22 @@ import pytest
 import torch
 
 from numerics import rank_methods
-from numerics.experiment import COMPARISON_COLUMNS
 from numerics.io import read_csv
 from numerics.models import MLP
 from numerics.problems import paper_problem
+from numerics.quadrature import paper_trapezoid
 from numerics.rank_methods import (
     EXPERIMENTS,
+    METHODS_COLUMNS,
+    MAGNITUDE,
+    RANK,
+    SAME,
     _close,
+    _eps_window,
     _same_magnitude,
     activations_experiment,
+    method_row,
+    methods_columns,
     methods_report,
     run_methods,
     structured_experiment,
@@ -79,17 +86,84 @@ def test_resnet_starts_above_mlp():
         assert res[-1] >= res[0]  # the identity path keeps what layer 1 had
 
 
-def test_structured_experiment_rows(tmp_path):
+def test_method_row_verdicts_per_convention():
+    both = ("integral", "paper")
+    row = method_row("r", 50, {"integral": 39, "paper": 50}, "s", conventions=both, criterion=RANK)
+    assert row["reproduced (integral)"] == "no" and row["reproduced (paper)"] == "yes"
+    assert row["verdict"] == "reproduced under paper only" and row["reason"] == "" and row["reproduced"] == "yes"
+    assert row["ratio (integral)"] == pytest.approx(0.78) and row["criterion"].startswith("|ours − paper|")
+    row = method_row("r", 40, {"integral": 6, "paper": 8}, "s", conventions=both, criterion=RANK)
+    assert row["verdict"] == "not reproduced" and row["reason"] == "unexplained" and row["reproduced"] == "no"
+    row = method_row("r", 40, {"integral": 6, "paper": 8}, "s", conventions=both, criterion=RANK, reason="init")
+    assert row["reason"] == "init"
+    # a convention-independent value (a loss) fills every group; a shorter run is not judged
+    row = method_row("loss", 1e-4, 3e-4, "s", conventions=both, criterion=MAGNITUDE, full=False)
+    assert row["ours (integral)"] == row["ours (paper)"] == 3e-4
+    assert row["reproduced (paper)"] == "n/a" and row["verdict"].startswith("n/a") and row["reproduced"] == "n/a"
+    row = method_row("ordering", "yes", {"integral": "yes", "paper": "yes"}, "s", conventions=both, criterion=SAME)
+    assert row["verdict"] == "reproduced (both conventions)" and row["ratio (paper)"] is None
+    row = method_row("r", 7, {"integral": 7}, "s", conventions=("integral",), criterion=RANK)
+    assert row["verdict"] == "reproduced (integral)" and "ours (paper)" not in row
+    assert list(row) == methods_columns(("integral",))
+    assert method_row("c", "not reported", 0.5, "s", conventions=both)["verdict"] == "n/a"
+    with pytest.raises(ValueError, match="convention"):
+        method_row("r", 1, 1, "s", conventions=("gauss",))
+    with pytest.raises(TypeError, match="conventions must be a sequence"):
+        methods_columns("paper")
+
+
+def test_eps_window_is_where_the_count_equals_p():
+    lam = np.array([1.0, 1e-3, 1e-7, 1e-9])
+    assert _eps_window([lam], 2) == "[1.0e-07, 1.0e-03)"
+    assert _eps_window([lam], 4) == "[0.0e+00, 1.0e-09)"
+    assert _eps_window([lam, lam * 3], 1) == "[2.0e-03, 2.0e+00)"  # medians over the spectra
+    assert _eps_window([lam], 5).startswith("none (n = 4 < 5)")
+    # the window really is where epsilon_rank counts p
+    phi = np.diag(np.sqrt(lam))
+    for eps in (1.1e-7, 9e-4):
+        assert epsilon_rank(phi, eps) == 2
+
+
+def test_structured_experiment_rows_under_both_conventions(tmp_path):
     result = structured_experiment("test", seed=0, out_dir=tmp_path)
     table = result.comparison()
-    assert list(table.columns) == ["experiment", *COMPARISON_COLUMNS]
-    row = table.set_index("quantity").loc["structured L=2 n=30: layer-1 ε-rank at step 0"]
-    assert row["ours"] == 30 and row["reproduced"] == "yes"
+    assert list(table.columns) == ["experiment", *METHODS_COLUMNS]
+    t = table.set_index("quantity")
+    row = t.loc["structured L=2 n=30: layer-1 ε-rank at step 0"]
+    assert row["ours (integral)"] == row["ours (paper)"] == 30 and row["verdict"] == "reproduced (both conventions)"
+    # the paper column is eq. (4.1) on the same network: unit trapezoid weights on 200 uniform points, |λ| > ε
+    grid = paper_trapezoid(-1.0, 1.0, 200)
+    problem = paper_problem(200)
+    model = ModelSpec(width=50, depth=4, init="structured").build(problem, 0)
+    with torch.no_grad():
+        last_p = model.hidden_features(torch.tensor(grid.points))[-1].numpy()
+        last_i = model.hidden_features(torch.tensor(problem.quadrature.points))[-1].numpy()
+    row = t.loc["structured L=4 n=50: last-layer ε-rank at step 0"]
+    assert row["ours (paper)"] == epsilon_rank(last_p, 1e-6, grid.weights, absolute=True)
+    assert row["ours (integral)"] == epsilon_rank(last_i, 1e-6, problem.quadrature.weights)
+    # r_ε(M_paper) = r_{ε·h}(M_trapezoid): the paper column counts more here, so no silent fallback
+    h = 2.0 / 199
+    assert row["ours (paper)"] == epsilon_rank(last_p, 1e-6 * h, grid.weights * h)
+    assert row["ours (paper)"] > row["ours (integral)"]
+    assert "paper: ours = 50 for ε ∈" in row["reason"]
     # 150 steps instead of 15k: the absolute losses cannot be compared
     loss_rows = table[table["quantity"].str.contains("final MSE level")]
-    assert (loss_rows["reproduced"] == "n/a").all()
+    assert (loss_rows["reproduced (paper)"] == "n/a").all() and (loss_rows["reproduced (integral)"] == "n/a").all()
     assert loss_rows["settings"].str.contains("reduced").all()
+    assert table["settings"].str.contains("unit weights").all()
     assert result.figures and result.figures[0].exists()
+
+
+def test_figures_are_returned_not_drawn_on_pyplot():
+    import matplotlib.figure
+
+    traj = pd.DataFrame({"config": "a", "step": [0, 10], "mse": [1.0, 0.1], "eps_rank": [3, 5],
+                         "eps_rank@paper": [4, 6]})
+    fig = rank_methods.plot_loss_rank(traj, "config", {"a": "net"}, ("integral", "paper"), title="t", caption="c")
+    assert isinstance(fig, matplotlib.figure.Figure)
+    ranks_axis = fig.axes[1]
+    assert [list(line.get_ydata()) for line in ranks_axis.get_lines()] == [[3, 5], [4, 6]]
+    assert [line.get_linestyle() for line in ranks_axis.get_lines()] == ["-", "--"]
 
 
 def test_activations_experiment_records_every_activation():
@@ -107,23 +181,34 @@ def test_run_methods_writes_one_joint_table(tmp_path):
     table = read_csv(tmp_path / "methods_comparison.csv")
     assert set(table["experiment"]) == {"rfm", "digits"}
     # pandas reads the string "n/a" back as NaN
-    assert set(table["reproduced"].fillna("n/a")) <= {"yes", "no", "n/a"}
+    for c in ("integral", "paper"):
+        assert set(table[f"reproduced ({c})"].fillna("n/a")) <= {"yes", "no", "n/a"}
     assert (tmp_path / "methods_comparison.md").exists() and (tmp_path / "methods_comparison.tex").exists()
     assert (tmp_path / "methods_rfm.png").exists() and (tmp_path / "methods_digits.png").exists()
     rfm = table[table["experiment"] == "rfm"].set_index("quantity")
-    assert rfm.loc["ordering: ε-rank RFM > ELM and error RFM < ELM", "ours"] == "yes"
+    assert rfm.loc["ordering: ε-rank RFM > ELM and error RFM < ELM (every seed)", "ours (integral)"] == "yes"
+    assert rfm.loc["ordering: ε-rank RFM > ELM and error RFM < ELM (every seed)", "ours (paper)"] == "yes"
+    # unit weights on a finer-than-|Ω| grid count more of the same features' eigenvalues
+    elm = rfm.loc["ELM 900 features: ε-rank"]
+    assert elm["ours (paper)"] > elm["ours (integral)"]
+    # the error does not depend on the convention
+    err = rfm.loc["ELM 900 features: L² error"]
+    assert err["ours (paper)"] == err["ours (integral)"]
     with pytest.raises(ValueError, match="ids must be among"):
         run_methods(["mnist"], "test")
     with pytest.raises(ValueError, match="profile"):
         run_methods(["rfm"], "huge")
+    with pytest.raises(ValueError, match="convention"):
+        run_methods(["rfm"], "test", conventions=("trapezoid",))
 
 
 def test_methods_report_collects_rows_figures_notes(monkeypatch, tmp_path):
     monkeypatch.setattr(rank_methods, "EXPERIMENTS", {"rfm": EXPERIMENTS["rfm"]})
-    table, figures, notes = methods_report("test", seed=0, out_dir=tmp_path, quiet=True)
+    table, figures, notes = methods_report("test", seed=0, out_dir=tmp_path, quiet=True, conventions=("paper",))
     assert isinstance(table, pd.DataFrame) and (table["experiment"] == "rfm").all()
+    assert "ours (paper)" in table.columns and "ours (integral)" not in table.columns
     assert [f.name for f in figures] == ["methods_rfm.png"]
-    assert any("feature law" in n for n in notes)
+    assert any("feature law" in n for n in notes) and any(n.startswith("Conventions: paper") for n in notes)
 
 
 def test_cli_digits_on_user_arrays(tmp_path, capsys):
@@ -136,10 +221,14 @@ def test_cli_digits_on_user_arrays(tmp_path, capsys):
     np.save(tmp_path / "y.npy", y)
     out = tmp_path / "out"
     rc = main(["methods", "digits", "--data", str(tmp_path / "X.npy"), str(tmp_path / "y.npy"),
-               "--profile", "test", "--out", str(out), "--quiet"])
+               "--profile", "test", "--out", str(out), "--quiet", "--convention", "integral"])
     assert rc == 0
     table = read_csv(out / "methods_comparison.csv")
     assert table["settings"].str.contains("N=60").all()
+    assert "ours (integral)" in table.columns and "ours (paper)" not in table.columns
+    rc = main(["methods", "digits", "--data", str(tmp_path / "X.npy"), str(tmp_path / "y.npy"),
+               "--profile", "test", "--out", str(out), "--quiet"])
+    assert rc == 0 and {"ours (integral)", "ours (paper)"} <= set(read_csv(out / "methods_comparison.csv").columns)
     np.save(tmp_path / "bad.npy", np.ones(59))
     assert main(["methods", "digits", "--data", str(tmp_path / "X.npy"), str(tmp_path / "bad.npy"), "--quiet",
                  "--out", str(out)]) == 2

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from numpy.polynomial import legendre
 
@@ -185,6 +185,158 @@ def test_eps_linear_dependence_iff_lambda_min_below_eps(data, seed):
     C = rng.standard_normal((phi.shape[1], 64))
     C /= np.linalg.norm(C, axis=0)
     assert np.all(q.norm2(phi_w @ C) >= lam[-1] * (1 - 1e-9))
+
+
+# -- scale safety ----------------------------------------------------------------------------
+
+SCALE_FREE = (ranks.stable_rank, ranks.participation_ratio, ranks.effective_rank,
+              lambda A: ranks.effective_rank(A, spectrum="eigen"), ranks.numerical_rank)
+
+
+@given(matrices_with_spectrum(), st.integers(-300, 300))
+@example((np.eye(3), np.ones(3)), 300)
+@example((np.eye(3), np.ones(3)), -300)
+def test_scale_free_measures_are_invariant_under_any_power_of_ten(As, k):
+    A, s = As
+    c = 10.0**k
+    for f in SCALE_FREE:
+        np.testing.assert_allclose(f(c * A), f(A), rtol=1e-9)
+    for j in range(min(A.shape) + 1):
+        np.testing.assert_allclose(ranks.dist_to_rank(c * A, j), c * ranks.dist_to_rank(A, j), rtol=1e-9,
+                                   atol=1e-12 * s[0] * c)
+        np.testing.assert_allclose(ranks.dist_to_rank(c * A, j, "spectral"), c * ranks.dist_to_rank(A, j, "spectral"),
+                                   rtol=1e-9, atol=1e-12 * s[0] * c)
+    np.testing.assert_allclose(ranks.singular_values(c * A), c * ranks.singular_values(A), rtol=1e-9, atol=1e-12 * s[0] * c)
+
+
+@given(matrices_with_spectrum(), st.integers(-900, 1000))
+def test_powers_of_two_scale_every_measure_exactly(As, j):
+    A, _ = As
+    B = np.ldexp(A, j)
+    assume(np.array_equal(np.ldexp(B, -j), A))  # 2ʲA is exact (no entry became subnormal)
+    for f in SCALE_FREE:
+        assert f(B) == f(A)
+    for k in range(min(A.shape) + 1):
+        assert ranks.dist_to_rank(B, k) == np.ldexp(ranks.dist_to_rank(A, k), j)
+        assert ranks.dist_to_rank(B, k, "spectral") == np.ldexp(ranks.dist_to_rank(A, k, "spectral"), j)
+
+
+@given(separated_features(), st.integers(-300, 300), st.sampled_from(["auto", "svd", "gram"]))
+def test_eps_rank_scaling_law_at_any_power_of_ten(data, k, method):
+    """r_ε(cΦ; w) = r_{ε/(c²ω)}(Φ; ω·w): with c = 10ᵏ, w = 10⁻ᵏ and ε·10ᵏ every number stays a float64."""
+    phi, eps, expected = data
+    c, w = 10.0**k, np.full(phi.shape[0], 10.0**-k)
+    assert ranks.epsilon_rank(c * phi, eps * c, w, method=method) == expected
+    if k >= 13 or k <= -7:  # c²s² is above every ε drawn (s² ≥ 1e-12) or below it (s² ≤ 1)
+        assert ranks.epsilon_rank(c * phi, eps, method=method) == (phi.shape[1] if k > 0 else 0)
+    if abs(k) <= 150:
+        assert ranks.epsilon_rank(c * phi, eps * c * c, method=method) == expected
+        assert ranks.epsilon_rank((c * phi).T, eps * c * c, method=method) == expected  # the m×m side
+
+
+@st.composite
+def weighted_features(draw, wide: bool | None = None, max_side: int = 9, max_row_scale: int = 150):
+    """(Φ, w, ε, r): σ(diag(√w)Φ) = s chosen (s² on a decade grid), ε half a decade from every s², r = #{s² > ε}.
+
+    Rows of Φ are divided by √w_i, with √w_i = 10^κ_i, κ_i up to ±max_row_scale: the weights and
+    the rows are extreme while the weighted matrix is not.
+    """
+    r = draw(st.integers(1, max_side))
+    wide = draw(st.booleans()) if wide is None else wide
+    short, long_ = r + draw(st.integers(0, 2)), r + draw(st.integers(1, max_side))
+    m, n = (short, long_) if wide else (long_, short)
+    exps = draw(st.lists(st.integers(0, 12), min_size=r, max_size=r, unique=True))
+    s = np.sqrt(10.0 ** -np.array(sorted(exps), dtype=float))
+    rng = np.random.default_rng(draw(seeds))
+    B = random_orthogonal(rng, m)[:, :r] @ np.diag(s) @ random_orthogonal(rng, n)[:r]
+    kappa = np.array(draw(st.lists(st.integers(-max_row_scale, max_row_scale), min_size=m, max_size=m)), dtype=float)
+    sqrt_w = 10.0**kappa
+    eps = 10.0 ** -(draw(st.integers(-1, 12)) + 0.5)
+    return B / sqrt_w[:, None], sqrt_w**2, eps, int(np.sum(s**2 > eps))
+
+
+@given(weighted_features(), st.sampled_from(["auto", "svd", "gram"]))
+def test_eps_rank_with_extreme_weights_counts_the_weighted_spectrum(data, method):
+    phi, w, eps, expected = data
+    assert ranks.epsilon_rank(phi, eps, w, method=method) == expected
+
+
+def test_one_entry_of_1e300_keeps_every_measure_right():
+    E = np.ones((4, 3))
+    E[0, 0] = 1e300  # σ = (1e300, √6, 0) up to O(1e-300) relative
+    assert ranks.epsilon_rank(E, 1e-6) == 2 and ranks.epsilon_rank(E, 1e-6, method="svd") == 2
+    assert ranks.epsilon_rank(E, 5.9) == 2 and ranks.epsilon_rank(E, 6.1) == 1
+    assert ranks.stable_rank(E) == 1.0 and ranks.participation_ratio(E) == 1.0
+    np.testing.assert_allclose(ranks.dist_to_rank(E, 1), math.sqrt(6), rtol=1e-12)
+    np.testing.assert_allclose(ranks.singular_values(E)[:2], [1e300, math.sqrt(6)], rtol=1e-12)
+    assert ranks.numerical_rank(E, atol=1.0) == 2 and ranks.numerical_rank(E) == 1
+    tiny = np.ldexp(E, -500)  # σ₂² = 6·2⁻¹⁰⁰⁰ ≈ 5.6e-301
+    assert ranks.epsilon_rank(tiny, 1e-301) == 2 and ranks.epsilon_rank(tiny, 1e-300) == 1
+
+
+def test_rows_whose_weight_and_values_are_both_extreme():
+    """√w_i·2⁻ᵉ subnormal: the rows are scaled in two exact steps (w₁ = 1e-320 is a valid weight)."""
+    phi = np.array([[1e300, 0.0], [0.0, 1.5e308]])
+    w = np.array([1e-300, 1e-320])
+    s2 = math.sqrt(w[1]) * 1.5e308  # ≈ 1.5e148
+    np.testing.assert_allclose(ranks.singular_values(phi, w), [1e150, s2], rtol=1e-12)
+    assert [ranks.epsilon_rank(phi, eps, w) for eps in (1e301, 1e299, s2 * s2 * 1.01, s2 * s2 * 0.99)] == [0, 1, 1, 2]
+    assert ranks.epsilon_rank(phi, 1e299, w, method="gram") == 1
+    B = np.array([[1e-300, 0.0], [0.0, 1e300]])  # the large weight sits on the small row
+    assert ranks.epsilon_rank(B, 1e-301, np.array([1e300, 1e-300])) == 2
+    np.testing.assert_allclose(ranks.singular_values(B, np.array([1e300, 1e-300])), [1e150, 1e-150], rtol=1e-12)
+
+
+@pytest.mark.parametrize("eps,expected", [(1e-320, 3), (5e-324, 3), (1.7e308, 0)])
+def test_extreme_eps(eps, expected):
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((6, 3))
+    assert ranks.epsilon_rank(A, eps) == expected
+    assert ranks.epsilon_rank(A.T, eps) == expected
+
+
+# -- the cheap side ------------------------------------------------------------------------------
+
+
+@given(weighted_features(max_row_scale=2))
+def test_cheap_side_counts_equal_the_svd_count_on_wide_and_tall_matrices(data):
+    phi, w, eps, expected = data
+    counts = {m: ranks.epsilon_rank(phi, eps, w, method=m) for m in ("auto", "svd", "gram")}
+    assert counts == {"auto": expected, "svd": expected, "gram": expected}
+    lam_gram, lam_svd = (ranks.gram_eigenvalues(phi, w, method=m) for m in ("gram", "svd"))
+    assert lam_gram.shape == lam_svd.shape == (phi.shape[1],)
+    assert np.max(np.abs(lam_gram - lam_svd)) <= ranks.gram_error_bound(phi, w)
+
+
+@given(weighted_features(max_row_scale=2), st.integers(1, 40))
+def test_streamed_gram_blocks_add_up_to_the_one_block_gram(data, block):
+    phi, w, eps, expected = data
+    whole = ranks.gram_eigenvalues(phi, w, method="gram")
+    old = ranks._BLOCK_ELEMENTS
+    try:
+        ranks._BLOCK_ELEMENTS = block  # one row or a few columns per dsyrk
+        streamed = ranks.gram_eigenvalues(phi, w, method="gram")
+        assert ranks.epsilon_rank(phi, eps, w) == expected
+    finally:
+        ranks._BLOCK_ELEMENTS = old
+    np.testing.assert_allclose(streamed, whole, rtol=0, atol=ranks.gram_error_bound(phi, w))
+
+
+def test_a_very_wide_matrix_never_forms_the_n_by_n_gram():
+    """16×100000: M would be 80 GB; the m×m side needs min(m,n)² floats plus one block."""
+    import tracemalloc
+
+    rng = np.random.default_rng(4)
+    phi = rng.standard_normal((16, 100_000))
+    w = rng.uniform(0.5, 1.5, 16)
+    tracemalloc.start()
+    try:
+        r = ranks.epsilon_rank(phi, 1e-6, w)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert r == 16
+    assert peak < phi.nbytes / 2, f"peak {peak / 2**20:.1f} MiB for a {phi.nbytes / 2**20:.1f} MiB input"
 
 
 # -- both array libraries --------------------------------------------------------------------

@@ -15,10 +15,11 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from numerics import _spikes_experiment as E
 from numerics import spikes as S
-from tests.strategies import matrices_with_spectrum
+from tests.strategies import matrices_with_spectrum, random_orthogonal
 from theory import spikes as T
 
 
@@ -77,6 +78,43 @@ def test_top_singular_values_methods_agree(case):
     ref = np.linalg.svd(A, compute_uv=False)[:k]
     for method in ("auto", "gram", "svds", "dense"):
         np.testing.assert_allclose(S.top_singular_values(A, k, method=method), ref, rtol=1e-6, atol=1e-9)
+
+
+@st.composite
+def spectra_with_multiplicities(draw):
+    """(A, s): A = U diag(s) Vᵀ with s built from a few values each repeated 1–5 times, min(shape) > 16
+    so that every method but "dense" runs ARPACK."""
+    m, n = draw(st.integers(17, 50)), draw(st.integers(17, 50))
+    values = draw(st.lists(st.sampled_from([1.0, 0.875, 0.5, 0.25, 2.0, 3.0]), min_size=1, max_size=4, unique=True))
+    s = np.concatenate([np.full(draw(st.integers(1, 5)), v) for v in values])
+    s = np.sort(np.concatenate([s, np.full(draw(st.integers(0, 3)), 0.01)]))[::-1][: min(m, n)]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    U, V = random_orthogonal(rng, m)[:, : s.size], random_orthogonal(rng, n)[:, : s.size]
+    return U @ np.diag(s) @ V.T, s
+
+
+@given(spectra_with_multiplicities(), st.integers(1, 6), st.sampled_from(["auto", "gram", "svds"]), st.integers(0, 99))
+def test_repeated_singular_values_are_all_returned(case, k, method, seed):
+    A, s = case
+    k = min(k, s.size)  # zero singular values come back as √(rounding) ≈ 1e-8 from the Gram path
+    got, U, Vt = S.top_singular_values(A, k, method=method, seed=seed, vectors=True)
+    np.testing.assert_allclose(got, s[:k], rtol=1e-6)
+    np.testing.assert_allclose(S.top_singular_values(A, k, method=method, seed=seed), got, rtol=1e-12)
+    np.testing.assert_allclose(np.einsum("ai,ab,ib->i", U, A, Vt), got, rtol=1e-6)  # uᵢᵀ A vᵢ = σᵢ
+    np.testing.assert_allclose(Vt @ Vt.T, np.eye(k), atol=1e-6)
+    np.testing.assert_allclose(U.T @ U, np.eye(k), atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["gram", "svds"])
+@pytest.mark.parametrize("m,n", [(40, 30), (30, 40), (200, 120)])
+def test_an_identity_block_of_singular_values_over_many_seeds(method, m, n):
+    """σ = (1, 1, 1, 0.875, …): ARPACK alone returned [1, 1, 0.875] in 200 of 200 draws (issue 17)."""
+    rng = np.random.default_rng(11)
+    for seed in range(20):
+        s = np.concatenate([[1.0, 1.0, 1.0], np.linspace(0.875, 0.1, min(m, n) - 3)])
+        A = random_orthogonal(rng, m)[:, : s.size] @ np.diag(s) @ random_orthogonal(rng, n)[:, : s.size].T
+        np.testing.assert_allclose(S.top_singular_values(A, 3, method=method, seed=seed), [1, 1, 1], rtol=1e-6)
+        np.testing.assert_allclose(S.top_singular_values(A, 5, method=method, seed=seed), s[:5], rtol=1e-6)
 
 
 def test_singular_vectors_from_gram_trick(relu_1000):
@@ -206,14 +244,15 @@ def test_third_degree_strength_within_15_percent():
 
 
 # -------------------------------------------------------------------------- CLI
-def test_cli_table_and_measure(capsys):
+def test_cli_table_and_measure(capsys, tmp_path):
     from numerics.cli import main
 
-    assert main(["spikes", "table", "--activation", "relu", "--kmax", "6"]) == 0
+    assert main(["spikes", "table", "--activation", "relu", "--kmax", "6", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "α ∈ (1/4, 1/3): 2 spike(s), degrees [1, 2]" in out and "α_2 = 1/4" in out
-    assert main(["spikes", "measure", "--activation", "tanh", "--n", "300", "--d", "150", "--alpha", "0.3"]) == 0
+    assert main(["spikes", "measure", "--activation", "tanh", "--n", "300", "--d", "150", "--alpha", "0.3",
+                 "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "outliers above 1.02×edge: 1" in out and "predicted k ≤ 2: 1" in out
-    assert main(["spikes", "measure", "--alpha", "0.5", "--n", "50", "--d", "20"]) == 2
+    assert main(["spikes", "measure", "--alpha", "0.5", "--n", "50", "--d", "20", "--out", str(tmp_path)]) == 2
     assert "alpha must lie in [0, 1/2)" in capsys.readouterr().err

@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import theory.bottleneck as bn
-from tests.conftest import tol
 from tests.strategies import matrices_with_spectrum, random_orthogonal, seeds
 
 
@@ -132,13 +131,21 @@ def test_master_inequality_on_random_deep_linear_products(L, width, scale, seed)
     for W in Ws[-2::-1]:
         J = J @ W
     sj = _svals(J)
-    rank = int(np.count_nonzero(sj > 1e-9 * sj[0]))
+    rank = int(np.count_nonzero(sj > 1e-7 * sj[0]))
     norm2 = sum(float((W**2).sum()) for W in Ws)
+    u = np.finfo(np.float64).eps
+    prod_norm = float(np.prod([_svals(W)[0] for W in Ws]))
     for k in range(1, rank + 1):
         agg = bn.master_aggregates([_svals(W) for W in Ws], sj, k, norm2)
+        # width 1 (and L = 1) make (★) an identity, so only rounding decides the sign of the slack.
+        # Honest scale: (L + k)·u times the sum of the magnitudes of the terms, plus the error of
+        # log σ_i(J) from forming J = W_L⋯W_1: |Δσ_i| ≲ (L + width)·u·Π‖W_ℓ‖₂, so Δlog σ_i ≲ that/σ_i.
+        # Measured over 4000 random cases: at most 0.99× this; 8× leaves room.
+        terms = agg.k * agg.L + 2 * abs(agg.logdet_J) + agg.H + agg.T + agg.D + agg.theta_norm2
+        atol = 8 * ((agg.L + k) * u * terms + 2 * (L + width) * u * prod_norm * float(np.sum(1 / sj[:k])))
         for bound in (bn.MASTER_INEQUALITY, bn.MASTER_AMGM, bn.BOTTLENECK_DISTANCE):
-            assert bound.check(**agg.values_for(bound), **tol()).holds, (bound.name, k, agg)
-        assert agg.D <= agg.H + agg.T + 1e-9
+            assert bound.check(**agg.values_for(bound), rtol=0.0, atol=atol).holds, (bound.name, k, agg, atol)
+        assert agg.D <= agg.H + agg.T + atol
 
 
 def test_master_inequality_is_tight_for_balanced_factors_and_amgm_for_equal_spectra():
@@ -289,3 +296,17 @@ def test_bad_input_names_the_argument(call, exc, match):
 def test_import_theory_bottleneck_does_not_import_torch():
     code = "import sys, theory.bottleneck; assert 'torch' not in sys.modules and 'numerics' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_deep_linear_cost_carries_the_factor_L_and_is_attained():
+    # R(A; L) = L Σ s^{2/L}: the bound side is L·schatten, not schatten (a weaker, still true bound).
+    s = np.array([3.0, 0.5])
+    for L in (2, 3, 7):
+        schatten = float(np.sum(s ** (2.0 / L)))
+        assert bn.DEEP_LINEAR_COST.evaluate(L=L, schatten=schatten) == L * schatten
+        Ws = bn.balanced_factors(np.diag(s), L)
+        norm2 = sum(float((W**2).sum()) for W in Ws)
+        c = bn.DEEP_LINEAR_COST.check(theta_norm2=norm2, L=L, schatten=schatten)
+        assert c.holds and abs(c.slack) <= 1e-12 * norm2  # balanced factors attain it
+        # a norm between schatten and L·schatten would pass without the factor L: it must not
+        assert not bn.DEEP_LINEAR_COST.check(theta_norm2=0.5 * (1 + L) * schatten, L=L, schatten=schatten).holds

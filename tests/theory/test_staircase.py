@@ -75,7 +75,7 @@ def test_positive_part_and_loss_bound_is_on_L_not_sqrt_L():
 def test_latex_renders():
     for b in (ts.thm3_3_paper, ts.thm3_3_tight, ts.thm3_3_eigen):
         tex = b.latex()
-        assert tex.startswith("L \\geq") and "\\max" in tex and "C_{S}" in tex
+        assert tex.startswith("\\mathcal{L} \\geq") and "\\max" in tex and "C_S" in tex and "\\varepsilon" in tex
     assert "\\leq" in ts.thm3_2_paper.latex() and "\\left(n - p\\right)^{2}" in ts.thm3_2_paper.latex()
     assert "\\min" in ts.lemma3_1.latex()
 
@@ -86,9 +86,9 @@ def test_wrong_or_missing_symbol_raises():
         ts.thm3_3_paper.evaluate(**{**{k: v for k, v in good.items() if k != "d"}, "D": 0.5})
     with pytest.raises(ValueError, match=r"missing value\(s\) for \['d'\]"):
         ts.thm3_3_tight.evaluate(**{k: v for k, v in good.items() if k != "d"})
-    with pytest.raises(ValueError, match="eps must be positive"):
+    with pytest.raises(ValueError, match="eps must be > 0"):
         ts.thm3_3_eigen.evaluate(**{**good, "eps": 0.0})
-    with pytest.raises(ValueError, match="p is an integer"):
+    with pytest.raises(ValueError, match="p must be integer-valued"):
         ts.thm3_3_paper.evaluate(**{**good, "p": 2.5})
 
 
@@ -97,12 +97,12 @@ def test_wrong_or_missing_symbol_raises():
     [
         (("nope", 2, 5, 1e-3, 1.0, 1.0, 0.5), "variant must be one of"),
         (("paper", 6, 5, 1e-3, 1.0, 1.0, 0.5), "0 <= p <= n"),
-        (("paper", -1, 5, 1e-3, 1.0, 1.0, 0.5), "0 <= p <= n"),
+        (("paper", -1, 5, 1e-3, 1.0, 1.0, 0.5), "p must be >= 0, got -1"),
         (("paper", 2, 0, 1e-3, 1.0, 1.0, 0.5), "n must be >= 1"),
-        (("tight", 2, 5, 0.0, 1.0, 1.0, 0.5), "eps must be > 0"),
-        (("tight", 2, 5, 1e-3, -1.0, 1.0, 0.5), "C must be >= 0"),
-        (("eigen", 2, 5, 1e-3, 1.0, 0.0, 0.5), "C_S must be > 0"),
-        (("eigen", 2, 5, 1e-3, 1.0, 1.0, -0.5), "dist must be >= 0"),
+        (("tight", 2, 5, 0.0, 1.0, 1.0, 0.5), "eps must be finite and > 0"),
+        (("tight", 2, 5, 1e-3, -1.0, 1.0, 0.5), "C must be finite and >= 0"),
+        (("eigen", 2, 5, 1e-3, 1.0, 0.0, 0.5), "C_S must be finite and > 0"),
+        (("eigen", 2, 5, 1e-3, 1.0, 1.0, -0.5), "dist must be finite and >= 0"),
         (("eigen", 2, 5, float("nan"), 1.0, 1.0, 0.5), "eps must be finite"),
     ],
 )

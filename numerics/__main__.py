@@ -1,0 +1,5 @@
+"""``python -m numerics``: the ``rankbounds`` command line."""
+
+from numerics.cli import main
+
+raise SystemExit(main())
