@@ -129,8 +129,9 @@ def analyze(
     (the paper's eq. 4.1 as printed — unit trapezoid weights, |λ| > ε — when ``inputs`` is a uniform
     1-D grid, else NaN), ``effective_rank, stable_rank, numerical_rank, participation_ratio,
     gram_condition`` (λ_max/λ_min of M, inf when singular), ``sv_1…sv_top``; with ``target`` also
-    ``loss, beta_norm2, repr_error`` (‖Φβ − f‖_w/‖f‖_w of the β used, ≤ 1e-8) and ``<bound>_rhs``, ``<bound>_slack`` (slack = L − rhs ≥ 0 holds) and
-    ``bounds_hold``. ``df.attrs`` records the conventions used.
+    ``loss, beta_norm2, repr_error`` (‖Φβ − f‖_w/‖f‖_w of the β used, ≤ 1e-8), ``<bound>_rhs`` and
+    ``<bound>_slack`` (slack = L − rhs ≥ 0 holds), and ``bounds_hold``. ``df.attrs`` records the
+    conventions used.
     """
     import pandas as pd
 
@@ -146,10 +147,10 @@ def analyze(
     x = inputs if isinstance(inputs, torch.Tensor) else torch.as_tensor(to_numpy(inputs, "inputs"))
     if x.ndim == 1:
         raise ValueError(f"inputs must be (m, d), one row per point, got shape {tuple(x.shape)}")
-    if param is not None and x.is_floating_point() is not param.is_floating_point() or (param is not None and x.dtype != param.dtype):
-        x = x.to(dtype=param.dtype)
     if param is not None:
         x = x.to(param.device)
+        if x.is_floating_point() and param.is_floating_point():
+            x = x.to(param.dtype)
     m = int(x.shape[0])
     w = np.ones(m) if weights is None else as_weights(weights, m, "weights")
     grid = _uniform_grid(x.detach().cpu().double().numpy())

@@ -40,6 +40,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class _Version(argparse.Action):
+    """--version, reading the installed version only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from numerics import __version__
+
+        parser.exit(0, f"rankbounds {__version__}\n")
+
+
 class _OwnTheory(importlib.abc.MetaPathFinder):
     """Resolve ``import theory`` to the package beside `numerics`, not a ``theory/`` in the current folder.
 
@@ -69,9 +78,7 @@ def _use_own_theory() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rankbounds", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    from numerics import __version__
-
-    parser.add_argument("--version", action="version", version=f"rankbounds {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(_commands.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):

@@ -434,6 +434,28 @@ def _per_config(traj: pd.DataFrame, col: str, config: str, where: str = "last") 
     return t[t["step"] == step].groupby("seed")[col].first().tolist()
 
 
+def _first_step_at(traj: pd.DataFrame, col: str, config: str, level: float) -> float:
+    """Median over seeds of the first recorded step with ``col ≥ level`` (nan when a seed never gets there)."""
+    t = traj[traj["config"] == config]
+    firsts = []
+    for _, g in t.groupby("seed"):
+        hit = g.loc[g[col] >= level, "step"]
+        firsts.append(float(hit.iloc[0]) if len(hit) else math.nan)
+    return float(np.median(firsts)) if firsts else math.nan
+
+
+def _plateau_reason(traj: pd.DataFrame, config: str, conventions, level: int = 12) -> str:
+    """"ours leaves the plateau earlier": the first step with ε-rank ≥ ``level`` under each convention."""
+    parts = [f"{c} at step {_first_step_at(traj, _rank_col('eps_rank', c), config, level):.0f}" for c in conventions]
+    return f"ours leaves the ≈10–11 plateau earlier: first record with ε-rank ≥ {level}: " + ", ".join(parts)
+
+
+def _reaches_reason(traj: pd.DataFrame, config: str, level: int, conventions) -> str:
+    """"ours rises faster": the first step at which the last-layer ε-rank reaches ``level``, per convention."""
+    parts = [f"{c} at step {_first_step_at(traj, _rank_col('eps_rank', c), config, level):.0f}" for c in conventions]
+    return f"ours reaches {level} earlier: first record with ε-rank ≥ {level}: " + ", ".join(parts)
+
+
 def _rank_values(traj: pd.DataFrame, name: str, config: str, conventions, where: str = "last"):
     """({convention: median}, {convention: "min–max"}) of rank column ``name`` over seeds."""
     vals = {c: _per_config(traj, _rank_col(name, c), config, where) for c in conventions}
@@ -529,7 +551,8 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
              extra=_init_comparison(problem, {"width": 30, "depth": 2}, seeds, conventions, _other_inits()))
     plateau_step = min(5000, steps)
     rank_row("random L=2 n=30: ε-rank at step 5000 (the plateau before the jump)", 10.5, "eps_rank", small_r.label,
-             str(plateau_step), RANK, steps >= 5000, f"step {plateau_step}; paper ≈10–11 until ≈5.5k; torch default init")
+             str(plateau_step), RANK, steps >= 5000, f"step {plateau_step}; paper ≈10–11 until ≈5.5k; torch default init",
+             extra=_plateau_reason(traj, small_r.label, conventions))
     rank_row("random L=2 n=30: final ε-rank", 30, "eps_rank", small_r.label, "last", RANK, full,
              f"{_steps_note('structured', steps)}; torch default init")
     rank_row("structured L=2 n=30: final ε-rank", 30, "eps_rank", small_s.label, "last", RANK, full,
@@ -650,7 +673,8 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     rank_row("PINN Xavier: ε-rank at step 0", 7, "Xavier", "first", rank_criterion(0.5), True,
              "Xavier normal, zero bias", extra=init_ranks())
     at2k = min(2000, steps)
-    rank_row("PINN Xavier: ε-rank at step 2000", 28, "Xavier", str(at2k), RANK, steps >= 2000, f"step {at2k}")
+    rank_row("PINN Xavier: ε-rank at step 2000", 28, "Xavier", str(at2k), RANK, steps >= 2000, f"step {at2k}",
+             extra=_reaches_reason(traj, "Xavier", 28, conventions))
     rank_row("PINN UDI: final ε-rank", 50, "UDI", "last", RANK, full, _steps_note("pinn", steps))
     rank_row("PINN Xavier: final ε-rank", 33, "Xavier", "last", RANK, full, _steps_note("pinn", steps))
     first = {c: {lab: _median(_per_config(traj, _rank_col("eps_rank", c), lab, "first")) for _, lab in inits}
@@ -924,6 +948,12 @@ def layers_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
 ACTIVATION_PAPER = {"relu": 35, "elu": 48, "cos": 21, "tanh": 43}
 
 
+def _medians_reason(medians: dict[str, dict[str, Any]], conventions) -> str:
+    """The final medians per activation (paper's value in brackets), per convention: which one moves the ordering."""
+    return "; ".join(f"{c}: " + ", ".join(f"{a} {medians[a][c]} ({ACTIVATION_PAPER[a]})" for a in ACTIVATION_PAPER)
+                     for c in conventions)
+
+
 def activations_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None,
                            quiet: bool = True, conventions: Sequence[str] = CONVENTIONS) -> MethodResult:
     """Final last-layer ε-rank for ReLU, ELU (α=1), cos, tanh; L=2, n=50, torch init (Fig. 4: ≈35, 48, 21, 43)."""
@@ -960,7 +990,7 @@ def activations_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pa
     ours_order = {c: "<".join(sorted(ACTIVATION_PAPER, key=lambda a: (medians[a][c], a))) for c in conventions}
     rows.append(method_row("ordering of final ε-ranks (medians)", paper_order, ours_order,
                            f"{_steps_note('activations', steps)}; {common}", conventions=conventions,
-                           criterion=SAME, full=full))
+                           criterion=SAME, full=full, reason=_medians_reason(medians, conventions)))
     config = {"experiment": "activations", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
     fig = plot_loss_rank(traj[traj["seed"] == seeds[0]], "activation", {a: a for a in ACTIVATION_PAPER}, conventions,
                          title="Fig. 4: loss and ε-rank for four activations", caption=f"seed {seeds[0]}; {common}")

@@ -294,9 +294,20 @@ def check_bounds_batch(p: Any, n: Any, eps: Any, C: Any, dist_span_S: Any, dist_
         with array fields (one entry per point): one vectorised `Bound.check` per bound, equal point by
         point to the scalar checks.
     """
-    cols = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (p, n, eps, C, dist_span_S, dist_G, loss)))
+    named = {"p": p, "n": n, "eps": eps, "C": C, "dist_span_S": dist_span_S, "dist_G": dist_G, "loss": loss}
+    arrays = {}
+    for name, value in named.items():
+        arr = np.asarray(to_numpy(value, name), dtype=np.float64)
+        if arr.ndim > 1:
+            raise ValueError(f"{name} must be a scalar or 1-D (one value per point), got shape {arr.shape}")
+        arrays[name] = arr
+    try:
+        cols = np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        raise ValueError(f"the columns must broadcast to one length, got shapes "
+                         f"{ {k: v.shape for k, v in arrays.items()} }") from None
     if cols[0].ndim != 1:
-        raise ValueError(f"check_bounds_batch takes 1-D columns, got shape {cols[0].shape}")
+        cols = [c.reshape(1) for c in cols]
     p_, n_, eps_, c_, d_s, d_g, loss_ = cols
     cs = positive_float(C_S, "C_S")
     if np.any(loss_ < 0) or not np.all(np.isfinite(loss_)):

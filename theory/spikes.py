@@ -64,12 +64,12 @@ __all__ = [
 Z = sp.Symbol("z", real=True)
 BULK_EXPONENT = sp.Rational(1, 2)
 STRENGTH_RTOL = sp.Rational(3, 20)
-# Highest Hermite degree any function here computes: degree k needs O(k) exact or float work per
-# coefficient, He_k overflows float64 on the quadrature nodes near k ≈ 150-300, and a count at α → 1/2
-# would otherwise loop up to 1/(1 − 2α) ≈ 10^16 times. α ≤ 0.4975 needs at most degree 200.
+# Highest Hermite degree any function here computes a coefficient or norm for: degree k needs O(k)
+# exact or float work per coefficient, and He_k grows past float64 on the quadrature nodes for large k.
 MAX_DEGREE = 200
 _MAX_MPMATH_DEGREE = 64
-_MAX_POINTS = 2000
+_MAX_COUNT_DEGREE = 10**5  # a count calls a callable μ_k once per degree up to 1/(1 − 2α): α ≤ 0.499995
+_MAX_POINTS = 360  # numpy's hermegauss overflows from about 380 nodes
 _DEGREE = Integer(low=1, high=MAX_DEGREE)
 _DEGREE0 = Integer(low=0, high=MAX_DEGREE)
 _SIZE = Real(low=0.0, closed="neither")  # n, N, edge: finite and > 0
@@ -197,10 +197,10 @@ def spike_degrees(
     top = _max_degree_below(a)
     if max_degree is not None:
         top = min(top, _positive_degree(max_degree, "max_degree"))
-    if top > MAX_DEGREE and callable(hermite_coefficients):
+    if top > _MAX_COUNT_DEGREE and callable(hermite_coefficients):
         raise ValueError(
-            f"alpha = {alpha!r} needs Hermite degrees up to {top} > MAX_DEGREE = {MAX_DEGREE}; "
-            f"pass max_degree (<= {MAX_DEGREE}) or a finite sequence of coefficients"
+            f"alpha = {alpha!r} needs Hermite degrees up to {top} > {_MAX_COUNT_DEGREE} (a count this close to "
+            "alpha = 1/2 would call hermite_coefficients that many times); pass max_degree or a finite sequence"
         )
     return [k for k in range(1, top + 1) if _is_nonzero(_coefficient(hermite_coefficients, k), zero_tol)]
 
@@ -410,6 +410,8 @@ def hermite_coefficients_quadrature(activation: Callable, kmax: int, *, points: 
 
     if isinstance(kmax, bool) or not isinstance(kmax, numbers.Integral) or kmax < 0:
         raise ValueError(f"kmax must be a non-negative integer, got {kmax!r}")
+    if kmax >= points:
+        raise ValueError(f"kmax must be < points (the rule is exact for degree < 2·points − kmax), got kmax={kmax}, points={points}")
     nodes, weights = hermite_e.hermegauss(int(points))
     weights = weights / math.sqrt(2.0 * math.pi)
     check_activation_finite(activation, name, nodes)

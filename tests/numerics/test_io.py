@@ -135,32 +135,33 @@ def test_latex_tables_are_ascii_even_where_pdflatex_is_missing(tex_files):
 
 
 # ------------------------------------------------------------------------ 6: figures
-def test_library_figures_are_figures_and_leave_the_backend_alone(tmp_path):
-    code = f"""
-import matplotlib, numpy as np, pandas as pd
-matplotlib.use("svg")
-from matplotlib.figure import Figure
-from numerics import spikes
-from numerics.collapse import PROFILE_CONFIGS, tail_figure, variability_figure
-from numerics.io import save_figure, read_provenance
-cfg = PROFILE_CONFIGS["test"]
-s = np.r_[np.linspace(1, 2, 50), 5.0]
-figs = [spikes.spectrum_figure((s, 2.0, "relu")),
-        spikes.count_figure(pd.DataFrame({{"activation": ["relu"] * 2, "alpha": [0.2, 0.3], "measured": [1, 2]}}))]
-rows = [dict(regime=r, loss=l, spread=cfg.spreads[0], bias=False, lam=lam, layer=1, rel_tail_K=0.1 + lam)
-        for r in ("adam", "adam+lbfgs") for l in cfg.losses for lam in cfg.lambdas]
-nets = [dict(regime="adam", loss=l, spread=cfg.spreads[0], bias=False, lam=lam, V_H0=1.0, V_H1=0.5)
-        for l in cfg.losses for lam in cfg.lambdas]
-figs += [tail_figure(pd.DataFrame(rows), cfg), variability_figure(pd.DataFrame(nets), cfg)]
-assert all(type(f) is Figure for f in figs), [type(f) for f in figs]
-p = save_figure(figs[0], {str(tmp_path / 'f.png')!r}, config={{"k": 1}})
-assert read_provenance(p)["config"] == {{"k": 1}}
-print(matplotlib.get_backend(), "matplotlib.pyplot" in __import__("sys").modules)
-"""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["svg", "False"]
+def test_library_figures_are_figures_and_leave_the_backend_alone(tmp_path, monkeypatch):
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from numerics import spikes
+    from numerics.collapse import PROFILE_CONFIGS, tail_figure, variability_figure
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("library plotting code must not switch the backend or use pyplot")
+
+    monkeypatch.setattr(matplotlib, "use", forbidden)
+    for name in ("figure", "subplots", "gcf", "close"):
+        monkeypatch.setattr(plt, name, forbidden)
+    cfg = PROFILE_CONFIGS["test"]
+    s = np.r_[np.linspace(1, 2, 50), 5.0]
+    counts = pd.DataFrame({"activation": ["relu"] * 2, "alpha": [0.2, 0.3], "measured": [1, 2]})
+    layers = pd.DataFrame([dict(regime=r, loss=loss, spread=cfg.spreads[0], bias=False, lam=lam, layer=1, rel_tail_K=0.1 + lam)
+                           for r in ("adam", "adam+lbfgs") for loss in cfg.losses for lam in cfg.lambdas])
+    nets = pd.DataFrame([dict(regime="adam", loss=loss, spread=cfg.spreads[0], bias=False, lam=lam, V_H0=1.0, V_H1=0.5)
+                         for loss in cfg.losses for lam in cfg.lambdas])
+    figs = [spikes.spectrum_figure((s, 2.0, "relu")), spikes.count_figure(counts), tail_figure(layers, cfg),
+            variability_figure(nets, cfg)]
+    assert all(type(f) is Figure for f in figs), [type(f) for f in figs]
+    assert [len(f.axes) for f in figs] == [1, 1, len(cfg.losses), len(cfg.losses)]
+    path = save_figure(figs[0], tmp_path / "f.png", config={"k": 1})
+    assert read_provenance(path)["config"] == {"k": 1} and path.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_save_figure_rejects_what_is_not_a_figure(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -241,59 +243,158 @@ def test_cli_digits_on_user_arrays(tmp_path, capsys):
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
+def _paper(name):
+    """Each paper-scale experiment runs once per session, whatever the number of tests reading it."""
+    return EXPERIMENTS[name]("paper")
+
+
 def _table(result):
     return result.comparison().set_index("quantity")
 
 
+# Thresholds below come from the paper-profile run of this session (seeds 0–2 where batched,
+# proofs_notes/staircase.md "§4 methods under both conventions"), with a margin.
+
+
 @pytest.mark.slow
-def test_paper_structured_beats_deeper_random():
-    t = _table(EXPERIMENTS["structured"]("paper"))
+def test_paper_structured_example_4_1():
+    t = _table(_paper("structured"))
     assert t.loc["ordering: MSE level structured L2 n30 < random L4 n50", "reproduced"] == "yes"
+    assert t.loc["structured L=2 n=30: last-layer ε-rank at step 0", "verdict"] == "reproduced (both conventions)"
+    # the convention effect: the L=4 n=50 networks reach n only in the paper's count (measured 38–41 vs 49–50)
+    for q in ("structured L=4 n=50: final ε-rank", "random L=4 n=50: final ε-rank"):
+        assert t.loc[q, "verdict"] == "reproduced under paper only"
+        assert t.loc[q, "ours (paper)"] >= 47 and t.loc[q, "ours (integral)"] <= 44
 
 
 @pytest.mark.slow
-def test_paper_rfm_matches_order_of_magnitude():
-    t = _table(EXPERIMENTS["rfm"]("paper"))
-    assert (t["reproduced"] == "yes").all()
+@pytest.mark.xfail(strict=True, reason="Example 4.1: random L=2 n=30 stays at ε-rank ≈10–11 until ≈5.5k steps in the "
+                   "paper; ours is at 27 (integral, seeds 0–2: 25–28) / 30 (paper convention, 28–30) at step 5000: it "
+                   "passes 12 at step 2700 (integral) / 800 (paper). Adam 1e-3 is our choice (the paper states no "
+                   "optimiser); not a convention effect")
+def test_paper_structured_random_plateau():
+    t = _table(_paper("structured"))
+    assert t.loc["random L=2 n=30: ε-rank at step 5000 (the plateau before the jump)", "reproduced"] == "yes"
 
 
 @pytest.mark.slow
-def test_paper_layer_ordering():
-    t = _table(EXPERIMENTS["layers"]("paper"))
-    assert t.loc["ordering: r1 < r2 < r3 < r4 (final)", "reproduced"] == "yes"
+def test_paper_rfm_elm_rank_is_the_integral_conventions():
+    t = _table(_paper("rfm"))
+    elm = t.loc["ELM 900 features: ε-rank"]
+    # paper 37: ours 37 (36–37) with weights that integrate, 61 (61–62) with the printed unit weights
+    assert elm["verdict"] == "reproduced under integral only" and elm["ours (paper)"] >= 50
+    for q in ("ELM 900 features: L² error", "PoU-RFM 3×3×100: L² error",
+              "ordering: ε-rank RFM > ELM and error RFM < ELM (every seed)"):
+        assert t.loc[q, "verdict"] == "reproduced (both conventions)"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="Example 4.3 RFM ε-rank: paper 232, ours 195 (integral, seeds 0–2: 194–198) and "
+                   "352 (paper convention, 346–353); our count is 232 only for ε ∈ [2.2e-7, 2.3e-7) (integral). The "
+                   "paper states no feature law (ours: k, b ~ U(−1, 1)); not a convention effect: the paper's count "
+                   "lies between the two conventions, nearer the integral one")
+def test_paper_rfm_rank_232():
+    assert _table(_paper("rfm")).loc["PoU-RFM 3×3×100: ε-rank", "reproduced"] == "yes"
 
 
 @pytest.mark.slow
 def test_paper_resnet_above_mlp():
-    t = _table(EXPERIMENTS["resnet"]("paper"))
-    assert t.loc["ordering: ResNet > MLP at step 0", "reproduced"] == "yes"
-    assert t.loc["ordering: ResNet ≥ MLP at the end", "reproduced"] == "yes"
+    t = _table(_paper("resnet"))
+    assert t.loc["ordering: ResNet > MLP at step 0", "verdict"] == "reproduced (both conventions)"
+    assert t.loc["ordering: ResNet ≥ MLP at the end", "verdict"] == "reproduced (both conventions)"
+    # ResNet final 97: ours 90 (88–91) in the paper's count, 70 (68–71) with integrating weights
+    row = t.loc["ResNet: final last-layer ε-rank"]
+    assert row["verdict"] == "reproduced under paper only" and row["ours (integral)"] <= 75
 
 
 @pytest.mark.slow
-def test_paper_every_activation_climbs():
-    result = EXPERIMENTS["activations"]("paper")
-    traj = result.tables["activations_trajectory"]
-    grouped = traj.groupby("activation")["eps_rank"]
-    assert (grouped.last() > grouped.first() + 5).all()
+@pytest.mark.xfail(strict=True, reason="Example 4.4 step 0: paper ResNet 40 / MLP 15, ours 6 / 5 (integral) and 8 / 7 "
+                   "(paper convention), every seed; our count reaches 40 only at ε ≈ 1e-31 and 15 at ε ≈ 1e-19, and "
+                   "no standard init comes near (paper init 3–4 / 2–3, Xavier 2–3): an initialisation the paper does "
+                   "not state, not the convention")
+def test_paper_resnet_step0_ranks():
+    t = _table(_paper("resnet"))
+    assert t.loc["ResNet: last-layer ε-rank at step 0", "reproduced"] == "yes"
+    assert t.loc["MLP: last-layer ε-rank at step 0", "reproduced"] == "yes"
 
 
 @pytest.mark.slow
-def test_paper_pinn_udi_starts_higher():
-    t = _table(EXPERIMENTS["pinn"]("paper"))
-    assert t.loc["ordering: ε-rank UDI > Xavier at step 0", "reproduced"] == "yes"
-    assert t.loc["PINN UDI: ε-rank at step 0", "reproduced"] == "yes"
+@pytest.mark.xfail(strict=True, reason="Example 4.4 final: MLP 82, ours 49 (integral, 48–50) / 69 (paper convention, "
+                   "68–69); per-layer 2/3/4 ResNet 70/92/96 vs 31/55/70 and 39/71/90, MLP 65/78/83 vs 37/47/49 and "
+                   "43/64/69. The paper convention closes most of the gap, not all; 10k Adam steps at 1e-3")
+def test_paper_resnet_final_mlp_and_layers():
+    t = _table(_paper("resnet"))
+    assert t.loc["MLP: final last-layer ε-rank", "reproduced"] == "yes"
+    assert t.loc["ResNet: final ε-rank layers 2/3/4", "reproduced"] == "yes"
 
 
 @pytest.mark.slow
 def test_paper_digits_staircase():
-    result = EXPERIMENTS["digits"]("paper")
+    result = _paper("digits")
+    t = _table(result)
     traj = result.tables["digits_trajectory"]
     r, loss = traj["eps_rank"].to_numpy(), traj["loss"].to_numpy()
     assert r[0] <= 12 and r[-1] >= 90
+    # Fig. 5 starts at ≈10: that is the integral count (11); unit weights on the 1,797 samples count 45
+    assert t.loc["digits: ε-rank of the 100-wide layer at step 0", "verdict"] == "reproduced under integral only"
+    assert traj["eps_rank@paper"].iloc[0] >= 30
+    assert t.loc["digits: final ε-rank of the 100-wide layer", "verdict"] == "reproduced (both conventions)"
     # the rise happens while the loss falls: by the first record at rank ≥ 90 the loss has halved.
     # (Over all 4,500 steps Spearman ρ is only about −0.4: the rank saturates at 100 early and the
     # loss keeps falling at constant rank, so ρ is no test of the staircase here.)
     first_high = int(np.argmax(r >= 90))
     assert loss[first_high] < 0.5 * loss[0]
     assert np.corrcoef(r[: first_high + 1], np.log(loss[: first_high + 1]))[0, 1] < -0.8
+
+
+@pytest.mark.slow
+def test_paper_layer_ordering_and_counts():
+    t = _table(_paper("layers"))
+    assert t.loc["ordering: r1 < r2 < r3 < r4 (final, every seed)", "verdict"] == "reproduced (both conventions)"
+    # Fig. 3's 7 < 32 < 45 < 50: paper convention 11/36/48/49, integral 9/30/39/41 (medians, seeds 0–2);
+    # layer 4 reaches 50 only in the paper's count (49–50 against 40–41)
+    assert t.loc["layer 4: final ε-rank", "verdict"] == "reproduced under paper only"
+    for k in (2, 3):
+        assert t.loc[f"layer {k}: final ε-rank", "reproduced (paper)"] == "yes"
+
+
+@pytest.mark.slow
+def test_paper_pinn_udi_starts_higher():
+    t = _table(_paper("pinn"))
+    assert t.loc["ordering: ε-rank UDI > Xavier at step 0", "verdict"] == "reproduced (both conventions)"
+    assert t.loc["PINN UDI: ε-rank at step 0", "verdict"] == "reproduced (both conventions)"  # 50 / 50 vs 45
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="Example 4.2 Xavier PINN at step 0: paper 7, ours 12 (integral) / 17 (paper "
+                   "convention), seed 0: the paper's count moves away from 7, so not a convention effect. The paper "
+                   "calls U(−1/√n, 1/√n) 'Xavier' (p. 7–8); that init (ours: init='paper') starts at 9 / 10, within "
+                   "the row's max(2, 0.5·7); Glorot's normal law (init='xavier') is what this row measures")
+def test_paper_pinn_xavier_step0():
+    assert _table(_paper("pinn")).loc["PINN Xavier: ε-rank at step 0", "reproduced"] == "yes"
+
+
+@pytest.mark.slow
+def test_paper_every_activation_climbs_and_tanh_is_reproduced():
+    result = _paper("activations")
+    traj = result.tables["activations_trajectory"]
+    for col in ("eps_rank", "eps_rank@paper"):
+        grouped = traj.groupby(["activation", "seed"])[col]
+        assert (grouped.last() > grouped.first() + 5).all()
+    t = _table(result)
+    # tanh 43: ours 38 (integral) / 41 (paper convention); ReLU 35: 25 / 31; cos 21: 22 / 26 (medians, seeds 0–2)
+    assert t.loc["tanh: final ε-rank", "verdict"] == "reproduced (both conventions)"
+    assert t.loc["relu: final ε-rank", "verdict"] == "reproduced under paper only"
+    assert t.loc["cos: final ε-rank", "verdict"] == "reproduced under integral only"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="Fig. 4 ELU ≈48–50: ours 29 (integral, 27–30) / 39 (paper convention, 37–39), "
+                   "so the final ordering is cos<relu<elu<tanh against the paper's cos<relu<tanh<elu under both "
+                   "conventions; our count is 48 only for ε ∈ [1.0e-10, 1.7e-10) (integral). α = 1 is our choice (the "
+                   "paper states none); not a convention effect")
+def test_paper_elu_and_activation_ordering():
+    t = _table(_paper("activations"))
+    assert t.loc["elu: final ε-rank", "reproduced"] == "yes"
+    assert t.loc["ordering of final ε-ranks (medians)", "reproduced"] == "yes"

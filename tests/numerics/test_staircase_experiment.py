@@ -247,6 +247,16 @@ def test_cli_rejects_bad_values(tmp_path, capsys):
 
 
 # --- Fig. 2 at paper scale (slow): all four panels, torch init, 3 seeds, both conventions -----------------
+# Measured (issue 13, seeds 0-2, paper convention, final eps-rank): (a) 36/41/44, (b) 25/24/23, (c) 49/50/49,
+# (d) 25/25/25; Spearman over the rise <= -0.86 in every run. The floors keep a margin of 2-3 below the medians.
+FIG2_FLOORS = {(2, 50): 38, (2, 25): 22, (4, 50): 46, (4, 25): 24}
+_FIG2A_GAP = (
+    "finding: Fig. 2(a) (L=2, n=50) reaches 50; ours ends at 36/41/44 (seeds 0-2; 5 seeds: median 43, 36-44) "
+    "under the paper's convention and 32/38/43 under ours. Not the convention (paper grid m = 67/200/600: median "
+    "42/43/43), not the init (paper init: 41), not lr or m (3x either way: 40-42): the last 7-14 Gram eigenvalues "
+    "fall off a cliff to 1e-9..1e-19 (paper weights), so M would need a scale of ~2e7 to reach full rank; no two "
+    "neurons are duplicates (50 of 50 clusters). Panel (c) (L=4) does reach 50 under the paper's convention."
+)
 
 
 @pytest.fixture(scope="module")
@@ -273,10 +283,27 @@ def test_fig2_paper_scale_staircase_and_bounds(fig2_paper_scale):
     assert traj["holds"].all() and traj["holds@paper"].all()
     paper = summary[summary.convention == "paper"]
     assert paper["rank_start"].between(4, 10).all(), paper  # Fig. 2 starts at about 5-10
-    assert (paper["spearman_rise"] <= -0.85).all(), paper
+    assert (paper["spearman_rise"] <= -0.8).all(), paper
     assert (paper.groupby("config")["spearman"].median() <= -0.5).all(), paper
     for (depth, width), floor in FIG2_FLOORS.items():
         sel = _panel(summary, depth, width)
         assert sel["final_eps_rank"].median() >= floor, sel
     # the printed weights scale M by 1/h = 99.5: the paper's count is never below ours
     assert (paper["final_eps_rank"].to_numpy() >= summary[summary.convention == "integral"]["final_eps_rank"].to_numpy()).all()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=_FIG2A_GAP)
+def test_fig2a_reaches_full_rank_under_the_paper_convention(fig2_paper_scale):
+    _, summary, _ = fig2_paper_scale
+    sel = _panel(summary, 2, 50)
+    print("\n" + sel[["seed", "final_eps_rank"]].to_string())
+    assert sel["final_eps_rank"].median() >= 0.9 * 50, sel
+
+
+@pytest.mark.slow
+def test_fig2c_reaches_full_rank_under_the_paper_convention_only(fig2_paper_scale):
+    """Panel (c) is a convention effect: about 50 with the printed weights, about 41 with weights that integrate."""
+    _, summary, _ = fig2_paper_scale
+    assert _panel(summary, 4, 50)["final_eps_rank"].median() >= 0.9 * 50
+    assert _panel(summary, 4, 50, "integral")["final_eps_rank"].median() <= 44  # measured 41 (39-42)

@@ -236,7 +236,10 @@ def test_paper_rank_is_integral_rank_at_eps_times_h(m, n, scale, log_eps, a, len
     h = length / (m - 1)
     phi = np.tanh(scale * (trap.points @ rng.standard_normal((1, n)) + rng.uniform(-1, 1, n)))
     eps = 10.0**log_eps
-    np.testing.assert_allclose(gram_matrix(phi, paper.weights), gram_matrix(phi, trap.weights) / h, rtol=1e-12)
+    # entrywise, relative to the round-off scale Σ_k w_k |φ_ki φ_kj| (an entry can cancel far below it)
+    scale = np.abs(phi).T @ (paper.weights[:, None] * np.abs(phi))
+    diff = np.abs(gram_matrix(phi, paper.weights) - gram_matrix(phi, trap.weights) / h)
+    assert np.all(diff <= 4 * m * np.finfo(np.float64).eps * scale), float(np.max(diff / scale))
     lam = gram_eigenvalues(phi, trap.weights)
     assume(np.all(np.abs(lam - eps * h) > 1e-9 * eps * h))  # no eigenvalue on the threshold within rounding
     r_paper = epsilon_rank(phi, eps, paper.weights, absolute=True)
@@ -477,6 +480,13 @@ def test_one_diverging_member_does_not_touch_the_others(problem):
     assert not mine["diverged"].any()
     assert mine["step"].tolist() == alone["step"].tolist() == list(range(0, 201, 10))
     np.testing.assert_allclose(mine["loss"].to_numpy(), alone["loss"].to_numpy(), rtol=1e-12, atol=0)
+    # bit for bit against a batch of the same size in which nobody diverges: the mask touches only its member
+    peers = train_members(problem, [(calm, 1), (calm, 0)], cfg)
+    assert all(v is None for v in peers.diverged.values())
+    same = peers.trajectory[peers.trajectory.seed == 0]
+    np.testing.assert_array_equal(mine["loss"].to_numpy(), same["loss"].to_numpy())
+    for got, want in zip(res.model.parameters(), peers.model.parameters()):
+        assert torch.equal(got.detach()[1], want.detach()[1])
 
 
 def test_train_bad_input(problem):
@@ -610,3 +620,18 @@ def test_vectorised_bound_checks_equal_the_scalar_ones(problem):
             assert (scalar.lhs, scalar.rhs, scalar.slack, scalar.holds, scalar.tol) == (
                 float(vec.lhs[i]), float(vec.rhs[i]), float(vec.slack[i]), bool(vec.holds[i]), float(vec.tol[i]))
     assert not all(bool(c.holds.all()) for c in batch)  # the too-small losses violate something
+
+
+def test_vectorised_bound_checks_bad_input():
+    from numerics.staircase import check_bounds_batch
+
+    good = dict(p=[1, 2], n=4, eps=1e-6, C=1.0, dist_span_S=[0.1, 0.2], dist_G=[0.1, 0.2], loss=[1.0, 1.0])
+    assert check_bounds_batch(**good)[0].holds.shape == (2,)
+    with pytest.raises(ValueError, match="loss"):
+        check_bounds_batch(**{**good, "loss": [1.0, -1.0]})
+    with pytest.raises(ValueError, match="dist_G"):
+        check_bounds_batch(**{**good, "dist_G": np.zeros((2, 2))})
+    with pytest.raises(ValueError, match="broadcast"):
+        check_bounds_batch(**{**good, "p": [1, 2, 3]})
+    with pytest.raises(ValueError, match="C_S"):
+        check_bounds_batch(**good, C_S=0.0)

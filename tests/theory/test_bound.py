@@ -291,3 +291,20 @@ def test_non_real_values_are_type_errors_naming_the_symbol(value):
     for call in (lambda: GE.evaluate(x=value), lambda: GE.check(L=1.0, x=value)):
         with pytest.raises(TypeError, match="Bound 'ge': x must"):
             call()
+
+
+def test_open_and_closed_bounds_at_exactly_zero():
+    # positive (open at 0) rejects 0 itself; nonnegative (closed) accepts it; scalars and arrays alike
+    with pytest.raises(ValueError, match="Bound 'toy': x must be > 0, got 0.0"):
+        B.evaluate(x=0.0, n=2)
+    with pytest.raises(ValueError, match=r"x must be > 0, got 0.0 at index \(1,\)"):
+        B.evaluate(x=np.array([0.5, 0.0]), n=2)
+    assert B.check(L=0.0, x=0.01, n=4).lhs == 0.0
+    assert B.check(L=np.array([0.0, 1.0]), x=0.01, n=4).lhs.tolist() == [0.0, 1.0]
+    from theory._validation import Real
+
+    with pytest.raises(ValueError, match="eps must be finite and > 0, got 0.0"):
+        Real(low=0.0, closed="neither").check(0.0, "eps")
+    assert Real(low=0.0).check(0.0, "C") == 0.0
+    with pytest.raises(ValueError, match=r"a must be finite and in \[0, 1\), got 1.0"):
+        Real(low=0.0, high=1.0, closed="left").check(1.0, "a")

@@ -209,3 +209,53 @@ def test_non_finite_activation_is_rejected_by_name():
         T.hermite_coefficients_quadrature(lambda z: np.where(z > 1, np.nan, z), 4)
     with pytest.raises(ValueError, match="hermite_coefficients must be finite"):
         T.spike_count(0.2, [0.0, float("nan")])
+
+
+# -------------------------------------------------------------------------- issue 17: no silent results, no hangs
+@pytest.mark.parametrize("arg", ["edge", "n", "N"])
+@pytest.mark.parametrize("value", [0, -1, -1e-300, float("inf"), float("nan")])
+def test_bbp_critical_strength_rejects_non_positive_or_non_finite_sizes(arg, value):
+    good = {"edge": 2.0, "n": 100, "N": 400}
+    with pytest.raises(ValueError, match=f"^{arg} must be finite and > 0"):
+        T.bbp_critical_strength(**{**good, arg: value})
+    with pytest.raises(TypeError, match=f"^{arg} must be a real number"):
+        T.bbp_critical_strength(**{**good, arg: "1"})
+    # valid: the formula, and no overflow of n·N at extreme sizes
+    assert T.bbp_critical_strength(2.0, 100, 400) == 2.0 * (100 * 400) ** 0.25 / (10 + 20)
+    assert T.bbp_critical_strength(1.0, 1e300, 1e300) == pytest.approx(0.5, rel=1e-12)  # (nN)^{1/4}/(2√n) = 1/2
+
+
+def test_emergence_alpha_needs_n_above_one_and_never_divides_by_zero():
+    for n in (0, 1, 0.5, -3):
+        with pytest.raises(ValueError, match="^n must be finite and > 1"):
+            T.emergence_alpha(2, 0.5, n, 100, 1.0)
+    assert T.emergence_alpha(2, 0.0, 100, 100, 1.0) == math.inf  # μ_k = 0: the spike never emerges
+    assert math.isfinite(T.emergence_alpha(2, 0.5, 1e300, 1e300, 1.0))  # no overflow of √(nN)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: T.spike_count(0.49999999999999994, lambda k: 1.0), r"alpha = .* needs Hermite degrees up to 9007199254740991 > 100000"),  # looped ~9e15 times
+    (lambda: T.relu_hermite(10**9), "k must be <= 200"),
+    (lambda: T.hermite_coefficient_exact(T.Z**2, 10**9), "k must be <= 200"),
+    (lambda: T.monomial_spike_norm(0.1, 1.0, 10**9, 100, 100), "k must be <= 200"),
+    (lambda: T.emergence_alpha(10**9, 0.5, 100, 100, 1.0), "k must be <= 200"),
+    (lambda: T.hermite_coefficients_quadrature(np.tanh, 3, points=10**9), "points must be <= 360"),
+    (lambda: T.hermite_coefficients_quadrature(np.tanh, 10**9), "kmax must be <= 200"),
+    (lambda: T.hermite_coefficients_mpmath(lambda t: t, 10**9), "kmax must be <= 64"),
+    (lambda: T.hermite_coefficients_mpmath(lambda t: t, 2, dps=10**9), "dps must be <= 100"),
+    (lambda: T.hermite_coefficients_exact(T.Z**2, 1e300), "kmax must be an integer"),
+    (lambda: T.hermite_coefficients_quadrature(np.tanh, 50, points=40), "kmax must be < points"),
+])
+def test_former_hangs_and_overflows_are_named_errors(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+@pytest.mark.parametrize("value", [1 + 1j, np.datetime64("2020-01-01"), "2", None, True])
+def test_non_real_values_are_rejected(value):
+    with pytest.raises(TypeError):
+        T.spike_strength(value, 0.5, 2, 100, 100)
+    with pytest.raises(TypeError):
+        T.spike_exponent(value, 0.3)
+    with pytest.raises(TypeError):
+        T.bbp_critical_strength(value, 100, 100)
