@@ -380,10 +380,10 @@ def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):
 
 
 PAPER = nb.PROFILE_CONFIGS["paper"]  # width 200, λ = 2e-4 in (λ/L)‖θ‖², L = 6, 12, 25; N = 500, 8000 Adam steps
-# The trained models are cached where `rankbounds report --profile paper` (out: results) keeps them,
+# The trained models are cached where `rankbounds bottleneck --profile paper` and the report keep them,
 # or in $RANKBOUNDS_MODEL_CACHE; without a cache the slow tests train them (about an hour on one core).
 PAPER_CACHE = Path(os.environ.get(nb.MODEL_CACHE_ENV) or
-                   Path(__file__).resolve().parents[2] / "results" / "bottleneck" / "experiment" / "bottleneck_models")
+                   Path(__file__).resolve().parents[2] / "results" / "bottleneck_results" / "bottleneck_models")
 
 
 def test_paper_profile_is_the_stated_setting():
