@@ -461,8 +461,8 @@ EXPONENT_MARGIN = 0.15  # O(L^{-1/2}) is "reproduced" by a fitted exponent â‰¤ â
 
 
 def _row(quantity, paper, ours, settings, *, reproduced, source, criterion, ratio=None) -> dict:
-    return {**comparison_row(quantity, paper, ours, settings, reproduced=reproduced, ratio=ratio),
-            "criterion": criterion, "source": source}
+    return {**comparison_row(quantity, paper, ours, settings, reproduced=reproduced, ratio=ratio, criterion=criterion),
+            "source": source}
 
 
 def _comparison_rows(summaries: list[dict], exponents: pd.DataFrame, checks_df: pd.DataFrame,

@@ -39,8 +39,8 @@ With --linear, only the deep linear networks against R(A; L) = L Σ s_i^{2/L} (b
 
 Defaults come from --profile (test: L=4,8 width 30, seconds; quick: L=6,9,12 N=200 8000 steps, about a minute;
 paper: the paper's stated setting, width 200, λ = 2·10⁻⁴ in (λ/L)‖θ‖², at L = 6, 12, 25, N = 500,
-8000 Adam steps with a λ-continuation; about an hour on one core). --depths and the other options override
-them. Trained models are cached in --out/bottleneck_models, or in $RANKBOUNDS_MODEL_CACHE when set.
+6000 Adam steps (5000 at L = 25) with a λ-continuation; about 45 minutes of training on a loaded
+2-core machine). --depths and the other options override them. Trained models are cached in --out/bottleneck_models, or in $RANKBOUNDS_MODEL_CACHE when set.
 
 Examples:
   rankbounds bottleneck --profile test --out results/bottleneck_test

@@ -379,11 +379,11 @@ def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):
 # -- the paper's stated setting (arXiv 2305.19008 §5): L = 25, width 200, λ = 2e-4 ------------------
 
 
-PAPER = nb.PROFILE_CONFIGS["paper"]  # width 200, λ = 2e-4 in (λ/L)‖θ‖², L = 6, 12, 25; N = 500, 8000 Adam steps
-# The trained models are cached where `rankbounds report --profile paper` (out: results) keeps them,
-# or in $RANKBOUNDS_MODEL_CACHE; without a cache the slow tests train them (about an hour on one core).
+PAPER = nb.PROFILE_CONFIGS["paper"]  # width 200, λ = 2e-4 in (λ/L)‖θ‖², L = 6, 12, 25; N = 500, 6000 Adam steps (5000 at L = 25)
+# The trained models are cached where `rankbounds bottleneck --profile paper` and the report keep them,
+# or in $RANKBOUNDS_MODEL_CACHE; without a cache the slow tests train them (about 45 minutes on a loaded 2-core machine).
 PAPER_CACHE = Path(os.environ.get(nb.MODEL_CACHE_ENV) or
-                   Path(__file__).resolve().parents[2] / "results" / "bottleneck" / "experiment" / "bottleneck_models")
+                   Path(__file__).resolve().parents[2] / "results" / "bottleneck_results" / "bottleneck_models")
 
 
 def test_paper_profile_is_the_stated_setting():
