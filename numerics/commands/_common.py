@@ -95,6 +95,22 @@ def seeds_from(args) -> tuple[int, ...] | None:
     return None
 
 
+def add_convention_option(p: argparse.ArgumentParser, *, default: str | None, what: str) -> None:
+    """--convention integral|paper|both: how the staircase paper's ε-rank is counted (numerics.quadrature.CONVENTIONS)."""
+    shown = "%(default)s" if default is not None else "both"
+    p.add_argument("--convention", choices=("integral", "paper", "both"), default=default,
+                   help=f"measurement convention of {what}: integral = weights that integrate over the domain, "
+                        "count lambda > eps; paper = eq. (4.1) as printed (uniform grid, weights 1/2, 1, ..., 1, 1/2, "
+                        f"count |lambda| > eps); both = both from the same networks (default: {shown})")
+
+
+def conventions_from(args) -> tuple[str, ...] | None:
+    """The conventions that --convention asks for (``both`` = integral and paper), or None when not given."""
+    if getattr(args, "convention", None) is None:
+        return None
+    return ("integral", "paper") if args.convention == "both" else (args.convention,)
+
+
 def add_plugin_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                    help="import MODULE first (repeatable): a module of your own that registers theorems "

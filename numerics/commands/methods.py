@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from numerics.commands._common import add_common_options, add_profile_option, results_dir
+from numerics.commands._common import (add_common_options, add_convention_option, add_profile_option,
+                                       conventions_from, results_dir)
 
 # numerics.rank_methods.EXPERIMENTS, named here so that `--help` imports no torch (a test keeps them equal)
 EXPERIMENT_IDS = ("structured", "pinn", "rfm", "resnet", "layers", "activations", "digits")
@@ -58,10 +59,7 @@ def register(subparsers) -> None:
     add_common_options(p, default_out=results_dir("methods"))
     p.add_argument("--data", nargs=2, type=Path, metavar=("X.npy", "y.npy"),
                    help="digits: your own inputs (N, d) and integer labels (N,) instead of sklearn's digits")
-    p.add_argument("--convention", choices=("integral", "paper", "both"), default="both",
-                   help="measurement convention of the ε-ranks: integral (weights integrate, λ > ε), paper "
-                        "(eq. 4.1 as printed: unit weights on a uniform grid, |λ| > ε) or both from the same "
-                        "networks (default: %(default)s)")
+    add_convention_option(p, default="both", what="the eps-ranks")
     p.set_defaults(func=run)
 
 
@@ -71,7 +69,7 @@ def run(args) -> int:
     from numerics.digits import classification_data
     from numerics.rank_methods import EXPERIMENTS, digits_experiment, run_methods
 
-    conventions = ("integral", "paper") if args.convention == "both" else (args.convention,)
+    conventions = conventions_from(args)
     ids = list(args.experiments) or list(EXPERIMENTS)
     unknown = [i for i in ids if i not in EXPERIMENTS]
     if unknown:

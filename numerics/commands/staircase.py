@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from numerics.commands._common import (add_common_options, add_seeds_options, nonnegative_int, positive_float,
-                                       positive_int, results_dir, seeds_from)
+from numerics.commands._common import (add_common_options, add_convention_option, add_seeds_options,
+                                       conventions_from, nonnegative_int, positive_float, positive_int, results_dir,
+                                       seeds_from)
 
 _DESCRIPTION = """\
 The staircase phenomenon (Yang, Zhao, Zhu, arXiv 2412.05144, Example 2.6 / Fig. 2).
@@ -73,11 +74,7 @@ def register(subparsers) -> None:
                                                         "the headline eps and the bounds' eps (default 1e-6 1e-3 1e-9)")
     p.add_argument("--m", type=positive_int, help="Gauss-Legendre nodes of the training loss and the integral "
                                                   "convention (default 200)")
-    p.add_argument("--convention", choices=("integral", "paper", "both"),
-                   help="measurement convention of the ranks and bounds: integral = weights that integrate "
-                        "(Gauss-Legendre, count lambda > eps); paper = eq. (4.1) as printed (uniform grid, weights "
-                        "1/2, 1, ..., 1, 1/2, count |lambda| > eps); both = both from the same networks "
-                        "(default: both)")
+    add_convention_option(p, default=None, what="the ranks and bounds")
     p.add_argument("--paper-m", type=positive_int, metavar="M",
                    help="points of the paper convention's uniform grid (default 200)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="training dtype (records are float64 anyway)")
@@ -113,7 +110,7 @@ def build_grid(args):
         changes["eps"] = tuple(args.eps)
         changes["rank_eps"] = args.eps[0]
     if args.convention is not None:
-        changes["conventions"] = ("integral", "paper") if args.convention == "both" else (args.convention,)
+        changes["conventions"] = conventions_from(args)
     if args.paper_m is not None:
         changes["paper_m"] = args.paper_m
     if args.no_bounds:
