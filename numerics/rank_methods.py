@@ -426,10 +426,11 @@ def _final_spectra(result, grids: dict) -> dict[tuple[str, int], dict[str, list[
 def _per_config(traj: pd.DataFrame, col: str, config: str, where: str = "last") -> list:
     """Values of ``col`` for one config, one per seed, at the first or last record (or at step ``where``)."""
     t = traj[traj["config"] == config]
+    # iloc, not first()/last(): those skip NaN, and a diverged member's NaN marker row must show
     if where == "first":
-        return t.groupby("seed")[col].first().tolist()
+        return t.sort_values("step", kind="stable").groupby("seed")[col].agg(lambda s: s.iloc[0]).tolist()
     if where == "last":
-        return t.groupby("seed")[col].last().tolist()
+        return t.sort_values("step", kind="stable").groupby("seed")[col].agg(lambda s: s.iloc[-1]).tolist()
     step = int(where)
     return t[t["step"] == step].groupby("seed")[col].first().tolist()
 
