@@ -152,18 +152,19 @@ def write_table(
     a ``table`` float.
     """
     stem = Path(stem)
+    path = {ext: stem.with_name(f"{stem.name}.{ext}") for ext in ("csv", "md", "tex")}  # a stem may hold dots
+    sidecar = provenance_path(path["csv"])
     prov = provenance(config, seed)
     prov_line = json.dumps(prov, sort_keys=True)
-    out: dict[str, Path] = {"provenance": atomic_write_text(provenance_path(stem.with_suffix(".csv")),
-                                                            json.dumps(prov, indent=1, sort_keys=True) + "\n")}
+    out: dict[str, Path] = {"provenance": atomic_write_text(sidecar, json.dumps(prov, indent=1, sort_keys=True) + "\n")}
     if "csv" in formats:
-        out["csv"] = atomic_write_text(stem.with_suffix(".csv"), df.to_csv(index=False, float_format=float_format))
+        out["csv"] = atomic_write_text(path["csv"], df.to_csv(index=False, float_format=float_format))
     if "md" in formats:
         body = df.to_markdown(index=False, floatfmt=".4g")
-        out["md"] = atomic_write_text(stem.with_suffix(".md"), f"<!-- provenance: {prov_line} -->\n{body}\n")
+        out["md"] = atomic_write_text(path["md"], f"<!-- provenance: {prov_line} -->\n{body}\n")
     if "tex" in formats:
         body = latex_table(df[tex_columns] if tex_columns else df, caption=caption)
-        out["tex"] = atomic_write_text(stem.with_suffix(".tex"), f"% provenance: see {provenance_path(stem).name}\n{body}")
+        out["tex"] = atomic_write_text(path["tex"], f"% provenance: see {sidecar.name}\n{body}")
     return out
 
 

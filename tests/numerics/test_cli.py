@@ -121,7 +121,7 @@ def test_spikes_table_and_measure_write_into_out(tmp_path, capsys):
     assert list(windows["spikes"])[:2] == [1, 2] and read_provenance(out / "spikes_table_relu_windows.csv")["config"]["kmax"] == 5
     assert main(["spikes", "measure", "--activation", "tanh", "--n", "200", "--d", "100", "--alpha", "0.3",
                  "--out", str(out)]) == 0
-    measured = pd.read_csv(next(out.glob("spikes_measure_tanh_*.csv")))
+    measured = pd.read_csv(out / "spikes_measure_tanh_n200_alpha0.3_seed0.csv")  # the whole stem, dots and all
     assert measured.loc[0, "n"] == 200 and measured.loc[0, "outliers"] >= 0
     capsys.readouterr()
 
