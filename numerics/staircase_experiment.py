@@ -211,12 +211,14 @@ def _final_payload(res, grid: StaircaseGrid) -> dict[str, Any]:
     from numerics.io import provenance
 
     model = res.model
+    # a diverged member's parameters are no measurement: its spectra and gaps are not reported
+    keep = [b for b, (spec, seed) in enumerate(res.members) if res.diverged.get((spec.label, int(seed))) is None]
     return {
-        "weights": [w.detach().to(torch.float64).clone() for w in model.weights],
-        "biases": [b.detach().to(torch.float64).clone() for b in model.biases],
-        "beta": model.beta.detach().to(torch.float64).clone(),
+        "weights": [w.detach().to(torch.float64)[keep].clone() for w in model.weights],
+        "biases": [b.detach().to(torch.float64)[keep].clone() for b in model.biases],
+        "beta": model.beta.detach().to(torch.float64)[keep].clone(),
         "activation": model.activation, "residual": model.residual,
-        "members": [(spec.label, int(seed)) for spec, seed in res.members],
+        "members": [(res.members[b][0].label, int(res.members[b][1])) for b in keep],
         "provenance": provenance(grid.as_config()),
     }
 
@@ -599,11 +601,12 @@ def fig2_table(summary: pd.DataFrame) -> pd.DataFrame:
             rho = float(sel["spearman"].median())
             rho_rise = float(sel["spearman_rise"].median()) if "spearman_rise" in sel else math.nan
             rank_ok = med >= RANK_FACTOR * paper["rank"]
-            stair_ok = rho <= SPEARMAN_MAX
-            rise_ok = rho_rise <= SPEARMAN_MAX
+            stair_ok = None if math.isnan(rho) else rho <= SPEARMAN_MAX  # an undefined ρ is not comparable
+            rise_ok = None if math.isnan(rho_rise) else rho_rise <= SPEARMAN_MAX
             loss_ok = None if paper["loss"] is None else bool(1 / LOSS_FACTOR <= mse / paper["loss"] <= LOSS_FACTOR)
+            word = {True: "yes", False: "no", None: "n/a"}
             parts = ["rank " + ("yes" if rank_ok else "no"),
-                     "staircase " + ("yes" if stair_ok else "no") + " / " + ("yes" if rise_ok else "no"),
+                     "staircase " + word[stair_ok] + " / " + word[rise_ok],
                      "loss " + ("n/a" if loss_ok is None else "yes" if loss_ok else "no")]
             rows.append({
                 "panel": f"Fig. 2{paper['panel']} L={depth}, n={width}", "init": init, "convention": conv,

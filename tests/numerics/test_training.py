@@ -584,6 +584,10 @@ def test_sgd_lr_10_reaches_no_comparison_number(problem):
     checks = checks_from_trajectory(traj)
     assert checks["diverged"].all() and checks["lhs"].notna().all()
     assert steps_table(traj).empty or set(steps_table(traj)["seed"]) <= {0, 1}
+    from numerics.staircase_experiment import gap_table
+
+    assert all(not saved["members"] for saved in info["models"])  # no diverged parameters kept for spectra
+    assert gap_table(info["models"]).empty
 
 
 def test_comparison_uses_only_the_members_that_did_not_diverge(problem):
