@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_USER_ERRORS = (ValueError, TypeError, FileNotFoundError, NotADirectoryError, FileExistsError, IsADirectoryError)
+_USER_ERRORS = (ValueError, TypeError, OSError)  # OSError: a missing, unwritable or clashing path
 
 
 def main(argv: list[str] | None = None) -> int:
