@@ -329,8 +329,7 @@ def epsilon_rank(features: Any, eps: float, weights: Any | None = None, method: 
     """
     eps = positive_float(eps, "eps")
     one_of(method, "method", _EPS_RANK_METHODS)
-    if not isinstance(absolute, bool):
-        raise TypeError(f"absolute must be a bool, got {absolute!r}")
+    absolute = bool(absolute)  # validated by the declaration (bool or numpy bool)
     S = _Scaled(features, weights, scaled=method == "svd")
     if method != "svd":
         lam, delta = _scaled_gram_eigenvalues(S, clamp=not absolute)
