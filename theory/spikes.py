@@ -307,13 +307,16 @@ def emergence_alpha(k: int, mu_k: float, n: int, N: int, edge: float) -> float:
     try:
         unit = monomial_spike_norm(1.0, mu_k, k, n, N)
         ratio = bbp_critical_strength(edge, n, N) / unit
-    except ValueError:  # a factor overflows float64: the same quantity, summed in logs
+    except (ValueError, ZeroDivisionError):  # a factor over- or underflows float64: the same quantity, in logs
         ratio = 0.0
     if ratio > 0.0 and math.isfinite(ratio):
         return 0.5 + math.log(ratio) / (k * math.log(n))
+    n_, N_ = float(n), float(N)
     log_unit = math.log(abs(float(mu_k))) + float(sp.log(sp.factorial2(2 * k - 1) / sp.factorial(k)).evalf()) \
-        + 0.5 * (math.log(float(n)) + math.log(float(N)))
-    return 0.5 + (math.log(bbp_critical_strength(edge, n, N)) - log_unit) / (k * math.log(float(n)))
+        + 0.5 * (math.log(n_) + math.log(N_))
+    r = (min(n_, N_) / max(n_, N_)) ** 0.25  # s_c = edge·r/(1 + r²), as in bbp_critical_strength
+    log_bbp = math.log(float(edge)) + math.log(r) - math.log1p(r * r)
+    return 0.5 + (log_bbp - log_unit) / (k * math.log(n_))
 
 
 # --------------------------------------------------------------------------------------------------
