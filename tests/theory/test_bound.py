@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from theory import Bound, Theorem, register
@@ -136,8 +136,7 @@ def test_vectorised_check_equals_scalar_checks_exactly(bound, seed, size):
             keep.append(i)
         except ValueError:  # outside the bound's assumptions, or a side not finite
             pass
-    if not keep:
-        return
+    assume(keep)  # hypothesis fails the test if no example ever lands inside the assumptions
     vec = bound.check(**{k: v[keep] for k, v in cand.items()})
     for field in ("lhs", "rhs", "slack", "tol"):
         np.testing.assert_array_equal(getattr(vec, field), [getattr(c, field) for c in scalars], err_msg=field)
