@@ -63,7 +63,9 @@ def function_fingerprint(spec: str) -> str:
         text = inspect.getsource(fn).encode()
     except (OSError, TypeError):
         code = getattr(fn, "__code__", None)
-        text = marshal.dumps(code) if code is not None else repr(fn).encode()
+        # a partial or a callable instance has neither source nor code; its repr holds a memory
+        # address, which would change the key every run, so such a function is keyed by its name
+        text = marshal.dumps(code) if code is not None else spec.encode()
     return hashlib.sha256(text).hexdigest()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -18,3 +19,10 @@ def failing_point(x: int, seed: int = 0) -> dict:
     if x == 2:
         raise ValueError("x=2 is not allowed")
     return {"y": x}
+
+
+def _scaled(x: int, factor: int = 1, seed: int = 0) -> dict:
+    return {"y": factor * x + seed}
+
+
+scaled_by_three = functools.partial(_scaled, factor=3)

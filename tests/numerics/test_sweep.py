@@ -217,3 +217,15 @@ def test_dask_local_cluster(tmp_path):
     log = tmp_path / "calls.log"
     df = Sweep(FN, {"x": [1, 2, 3], "log": [str(log)]}, [0, 5], tmp_path / "c").run("dask", workers=2, quiet=True)
     assert sorted(df["y"]) == sorted(x * x + s for x in (1, 2, 3) for s in (0, 5))
+
+
+def test_a_partial_has_a_stable_fingerprint():
+    """A partial has no source and no code object: its key must not depend on its memory address."""
+    import subprocess
+    import sys
+
+    spec = "tests.numerics.sweep_fns:scaled_by_three"
+    cmd = [sys.executable, "-c", f"from numerics.sweep import function_fingerprint as f; print(f({spec!r}))"]
+    other = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+    assert function_fingerprint(spec) == other
+    assert function_fingerprint(spec) != function_fingerprint("tests.numerics.sweep_fns:logged_point")
