@@ -441,11 +441,7 @@ class Weights(Constraint):
         arr = to_numpy(value, name)
         if arr.ndim != 1:
             raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-        out = np.asarray(arr, dtype=np.float64)
-        if not np.all(np.isfinite(out)):
-            raise ValueError(f"{name} must be finite, got {_short(out[~np.isfinite(out)][:3])}")
-        if np.any(out < 0):
-            raise ValueError(f"{name} must be non-negative, got {out[out < 0][:3].tolist()}")
+        _nonnegative_finite(arr, name)
         return value
 
     def invalid(self) -> list[Any]:
@@ -535,6 +531,16 @@ def as_matrix(x: Any, name: str = "features") -> np.ndarray:
     return out
 
 
+def _nonnegative_finite(arr: np.ndarray, name: str) -> np.ndarray:
+    """float64 copy of ``arr``, which must be finite and non-negative (weights)."""
+    out = np.asarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{name} must be finite, got {_short(out[~np.isfinite(out)][:3])}")
+    if np.any(out < 0):
+        raise ValueError(f"{name} must be non-negative, got {out[out < 0][:3].tolist()}")
+    return out
+
+
 def as_weights(w: Any, m: int, name: str = "weights") -> np.ndarray:
     """float64 copy of finite, non-negative quadrature weights of length m."""
     arr = to_numpy(w, name)
@@ -542,12 +548,7 @@ def as_weights(w: Any, m: int, name: str = "weights") -> np.ndarray:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != m:
         raise ValueError(f"{name} has length {arr.shape[0]} but features have {m} rows")
-    out = np.asarray(arr, dtype=np.float64)
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} must be finite, got {_short(out[~np.isfinite(out)][:3])}")
-    if np.any(out < 0):
-        raise ValueError(f"{name} must be non-negative, got {out[out < 0][:3].tolist()}")
-    return out
+    return _nonnegative_finite(arr, name)
 
 
 def positive_float(x: Any, name: str) -> float:
