@@ -380,7 +380,7 @@ def batched_loss_grad(weights: Sequence[torch.Tensor], biases: Sequence[torch.Te
         g_b[k] = g_z.sum(dim=1)
         if k > 0:
             g_prev = torch.bmm(g_z, weights[k])
-            g_y = g_prev + g_y if (residual and k > 0) else g_prev
+            g_y = g_prev + g_y if residual else g_prev
     return losses, g_w, g_b, g_beta
 
 

@@ -167,7 +167,7 @@ class _Scaled:
         return _svdvals(B)
 
     def threshold(self, eps: float) -> float:
-        """ε/2²ᵉ: r_ε(B) = r_{ε/c²}(B/c) with c = 2ᵉ (may round to 0 or inf; see `_count_above`)."""
+        """ε/2²ᵉ: r_ε(B) = r_{ε/c²}(B/c) with c = 2ᵉ (may round to 0 or inf; see `_above`)."""
         return _ldexp(eps, -2 * self.e)
 
     def back(self, x: np.ndarray | float, power: int = 1) -> np.ndarray:

@@ -408,7 +408,7 @@ def convention_view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
     if not renamed:
         raise ValueError(f"traj holds no {convention!r} columns (…{suffix}); record them with "
                          f"TrainConfig(conventions=(…, {convention!r}))")
-    plain = [c for c in traj.columns if not c.endswith("@paper") and c not in set(renamed.values())]
+    plain = [c for c in traj.columns if not c.endswith(suffix) and c not in set(renamed.values())]
     return pd.concat([traj[plain], traj[list(renamed)].rename(columns=renamed)], axis=1)
 
 

@@ -282,9 +282,9 @@ class Bound:
             tol = atol + rtol * scale
             return Check(self.name, lhs, rhs, slack, bool(slack >= -tol), rtol, atol, tol)
         if np.shape(rhs) != shape:
-            rhs = np.broadcast_to(rhs, shape) if shape else rhs
+            rhs = np.broadcast_to(rhs, shape)
         if np.shape(lhs) != shape:
-            lhs = np.broadcast_to(lhs, shape) if shape else lhs
+            lhs = np.broadcast_to(lhs, shape)
         scale = np.maximum(np.abs(lhs), np.abs(rhs))
         limit = MAX_ATOL_FRACTION * np.maximum(1.0, scale)
         if np.any(atol > limit):

@@ -115,8 +115,6 @@ def build_grid(args):
         changes["paper_m"] = args.paper_m
     if args.no_bounds:
         changes["check_bounds"] = False
-    if args.threads < 0:
-        raise ValueError(f"--threads must be >= 0, got {args.threads}")
     changes["threads"] = args.threads or None
     config = replace(base.config, **changes)
     asked = seeds_from(args)
