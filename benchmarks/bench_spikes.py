@@ -18,7 +18,7 @@ import argparse
 import numpy as np
 
 from _timing import timed
-from numerics import spikes as S
+from numerics.spikes import measure as S
 
 
 def main(argv=None) -> None:

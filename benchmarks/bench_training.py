@@ -7,7 +7,7 @@ shared machine: another process on the core stretches wall time, not CPU time), 
 ratios are printed beside them. Benchmarks, not tests: nothing here asserts a time.
 
 1. Peak: GFLOP/s of one large matmul (2048², float64 and float32) on 1 and on all threads.
-2. One network (L=2, n=50, Adam 1e-3): ``numerics.training.train`` against a plain
+2. One network (L=2, n=50, Adam 1e-3): ``numerics.staircase.training.train`` against a plain
    ``nn.Sequential`` + ``torch.optim.Adam`` loop; ratio = plain / package (> 1: the package is faster).
 3. Batched ensembles: B = 1, 4, 8, 16 seeds as one model; per-network throughput ratio to B = 1,
    i.e. B · t(1) / t(B).
@@ -28,8 +28,10 @@ import pandas as pd
 import torch
 
 from _timing import best_of, machine_line
-from numerics.problems import paper_problem
-from numerics.training import ModelSpec, TrainConfig, limit_threads, train, training_flops_per_step
+from numerics.staircase.problem import paper_problem
+from numerics.staircase.config import ModelSpec, TrainConfig
+from numerics.staircase.training import train, training_flops_per_step
+from numerics.threads import limit_threads
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 

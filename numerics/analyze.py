@@ -5,7 +5,7 @@ One row per hidden layer (or per named module): the ε-rank r_ε(M) = #{λ(M) > 
 in the paper's printed convention (unit trapezoid weights, |λ| > ε); the Roy–Vetterli effective
 rank, stable rank, numerical rank, participation ratio, top singular values and the condition
 number of M. Given a target, the last hidden layer also gets the loss L = ‖f − u*‖²_w and the
-Thm 3.3 lower bounds on it, each with its slack (`numerics.staircase.check_bounds`).
+Thm 3.3 lower bounds on it, each with its slack (`numerics.staircase.measure.check_bounds`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from numerics import ranks
-from numerics._validation import as_matrix, as_weights, positive_float, positive_int, to_numpy
+from numerics.validation import as_matrix, as_weights, positive_float, positive_int, to_numpy
 
 __all__ = ["analyze", "default_layers"]
 
@@ -29,7 +29,7 @@ _ACTIVATION_MODULE = "torch.nn.modules.activation"
 def default_layers(model: nn.Module) -> list[str]:
     """The module paths whose outputs `analyze` reads when ``layers`` is not given.
 
-    The package's `numerics.models.MLP` names its hidden layers (``model.layer_names``). Otherwise
+    The package's `numerics.nets.MLP` names its hidden layers (``model.layer_names``). Otherwise
     the outputs of the activation modules (``nn.Tanh``, ``nn.ReLU``, …: what a ``nn.Sequential``
     holds); a model with no activation module (activations applied in ``forward``) gets every
     leaf module with parameters except the last, the output layer.
@@ -135,7 +135,7 @@ def analyze(
     """
     import pandas as pd
 
-    from numerics.models import RankTracker
+    from numerics.tracking import RankTracker
     from numerics.quadrature import paper_trapezoid
 
     if not isinstance(model, nn.Module):
@@ -193,7 +193,7 @@ def analyze(
     df = pd.DataFrame(rows)
 
     if target is not None:
-        from numerics.staircase import check_bounds, staircase_quantities
+        from numerics.staircase.measure import check_bounds, staircase_quantities
 
         f = np.asarray(output.detach().double().cpu().numpy())
         if f.ndim == 2 and f.shape[1] == 1:

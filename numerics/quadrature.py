@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.special
 
-from numerics._validation import (
+from numerics.validation import (
     AnyOf,
     Array,
     Instance,

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg.blas import dsyrk as _dsyrk
 
-from numerics._validation import (
+from numerics.validation import (
     Bool,
     Integer,
     Matrix,

@@ -165,7 +165,7 @@ def run_report(
 
 def _extra_sections(profile, out_dir, seed, quiet, log) -> list[dict]:
     """Sections that are not one registered theorem: the rank-measure reference table, and the
-    paper-vs-ours table of the ε-rank-raising methods (numerics.rank_methods), when installed."""
+    paper-vs-ours table of the ε-rank-raising methods (numerics.staircase.methods.experiment), when installed."""
     from numerics.rank_table import write_rank_measure_table
 
     sections = []
@@ -180,10 +180,10 @@ def _extra_sections(profile, out_dir, seed, quiet, log) -> list[dict]:
         }
     )
     try:
-        from numerics.rank_methods import methods_report
+        from numerics.staircase.methods.experiment import methods_report
     except ImportError:
         return sections
-    log("[report] staircase methods (paper §4): running numerics.rank_methods:methods_report")
+    log("[report] staircase methods (paper §4): running numerics.staircase.methods.experiment:methods_report")
     t0 = time.perf_counter()
     try:
         comparison, figures, notes = methods_report(profile, seed=seed, out_dir=out_dir / "methods_results", quiet=quiet)

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
-from numerics._progress import progress
+from numerics.progress import progress
 from numerics.io import _jsonable, write_json
 
 __all__ = ["Sweep", "config_key", "function_fingerprint", "resolve_function", "make_executor"]

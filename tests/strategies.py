@@ -30,8 +30,8 @@ seeds = st.integers(0, 2**32 - 1)
 
 
 def invalid_values(constraint):
-    """Values that violate a `theory._validation` constraint: its own list plus generated ones."""
-    from theory import _validation as V
+    """Values that violate a `theory.validation` constraint: its own list plus generated ones."""
+    from theory import validation as V
 
     listed = st.sampled_from(constraint.invalid()) if constraint.invalid() else st.nothing()
     nonreal = st.one_of(st.complex_numbers(allow_nan=False).filter(lambda z: z.imag != 0), st.text(max_size=5),

@@ -1,6 +1,6 @@
 """Fuzz the public boundary from its own declarations: every invalid value is a named ValueError/TypeError.
 
-For every function that declares its constraints (`theory._validation.validate_params`) in theory.spikes,
+For every function that declares its constraints (`theory.validation.validate_params`) in theory.spikes,
 theory.bottleneck, theory.collapse, theory.staircase, numerics.ranks and numerics.quadrature, and for
 every symbol of every registered Bound (constraints derived from the sympy assumptions) plus
 `Bound.check`'s rtol/atol, one argument at a time is replaced by a value that violates its
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from tests.strategies import invalid_values
 from theory import registry
-from theory._validation import constraints_of
+from theory.validation import constraints_of
 
 MODULES = ("theory.spikes", "theory.bottleneck", "theory.collapse", "theory.staircase", "numerics.ranks",
            "numerics.quadrature")

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import sympy as sp
 
-from theory._validation import Array, Real
+from theory.validation import Array, Real
 
 _LAMBDIFY_MODULES = ["numpy", "scipy"]
 _RELATIONS = {">=": sp.GreaterThan, "<=": sp.LessThan}

@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from theory._bound import Bound
-from theory._validation import Array, Instance, Integer, Real, validate_params
+from theory.validation import Array, Instance, Integer, Real, validate_params
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -498,7 +498,6 @@ register(
         id="bottleneck.master_inequality",
         title="Master inequality (★) and the bottleneck corollary for deep networks with weight norm ‖θ‖² (ours)",
         bounds=(MASTER_INEQUALITY, MASTER_AMGM, BOTTLENECK_DISTANCE),
-        experiment="numerics.bottleneck:experiment",
         paper=PAPER,
         note=NOTE,
     )
@@ -508,7 +507,6 @@ register(
         id="bottleneck.deep_linear_cost",
         title="Deep linear representation cost R(A; L) = L Σ s_i^{2/L} and the pseudo-determinant inequalities (ours)",
         bounds=(DEEP_LINEAR_COST, PDET_PRODUCT, PDET_SUM),
-        experiment="numerics.bottleneck:linear_experiment",
         paper=PAPER,
         note=NOTE,
     )

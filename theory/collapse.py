@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory._bound import Bound
-from theory._validation import AnyOf, Instance, Real, Symbolic, validate_params
+from theory.validation import AnyOf, Instance, Real, Symbolic, validate_params
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -262,7 +262,6 @@ THEOREM = register(
         id="collapse.weight_decay_rank",
         title="Weight decay and small within-class variability bound each layer's distance to rank K (ours)",
         bounds=BOUNDS,
-        experiment="numerics.collapse:experiment",
         paper="arXiv 2402.03991",
         note="proofs_notes/collapse.md",
     )

@@ -6,8 +6,11 @@ A user adds a theorem with one call::
     register(Theorem(id="mine.lemma1", title="...", bounds=(my_bound,),
                      experiment="mypackage.experiments:lemma1", paper="ours", note="..."))
 
-``experiment`` is a ``"module:function"`` string, resolved only when the experiment runs, so that
-importing `theory` never imports torch or `numerics`. Built-in theorems register themselves when
+A theorem finds its experiment by convention: ``"<paper>.<name>"`` runs the function ``<name>`` of
+the module ``numerics.<paper>.experiment`` (``staircase.thm3_3`` -> ``numerics.staircase.experiment:thm3_3``),
+so theory names no numerics path. A user's theorem passes ``experiment="module:function"``
+instead. Either way the name is resolved only when the experiment runs, so importing `theory`
+never imports torch or `numerics`. Built-in theorems register themselves when
 their theory module is imported; third-party packages can also register through the
 ``rankbounds.theorems`` entry-point group (each entry point is a module to import).
 """
@@ -36,16 +39,18 @@ class Theorem:
         id: ``"<paper>.<theorem>"``, lower case, e.g. ``"staircase.thm3_3"``.
         title: one line for the report.
         bounds: the inequalities; the experiment reports one check row per bound and point.
-        experiment: ``"module:function"``; the function follows `numerics.experiment.Experiment`.
-        paper: ``"arXiv 2412.05144"``, or ``"ours"`` for a statement with no paper behind it.
+        experiment: ``"module:function"``, or ``None`` (the default) for the convention
+            ``numerics.<paper>.experiment:<name>`` of id ``"<paper>.<name>"``; the function follows
+            `numerics.experiment.Experiment`.
+        paper: ``"arXiv 2412.05144"``, or ``"ours"`` for a statement with no paper behind it (required).
         note: the proofs note, e.g. ``"proofs_notes/staircase.md"``.
     """
 
     id: str
     title: str
     bounds: tuple[Bound, ...]
-    experiment: str
-    paper: str
+    experiment: str | None = None
+    paper: str = ""
     note: str = ""
 
     def __post_init__(self) -> None:
@@ -58,6 +63,12 @@ class Theorem:
         if len(set(names)) != len(names):
             raise ValueError(f"Theorem {self.id!r}: bound names must be unique, got {names}")
         object.__setattr__(self, "bounds", bounds)
+        if not isinstance(self.paper, str) or not self.paper.strip():
+            raise ValueError(f"Theorem {self.id!r}: paper must name the source ('arXiv 2412.05144', or 'ours'), "
+                             f"got {self.paper!r}")
+        if self.experiment is None:
+            paper, name = self.id.split(".", 1)
+            object.__setattr__(self, "experiment", f"numerics.{paper}.experiment:{name.replace('.', '_')}")
         if not isinstance(self.experiment, str) or not _EXPERIMENT_PATTERN.match(self.experiment):
             raise ValueError(
                 f"Theorem {self.id!r}: experiment must be 'module:function', got {self.experiment!r}"

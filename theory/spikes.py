@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 
 from theory._bound import Bound
-from theory._validation import (AnyOf, Array, Bool, CallableArg, Instance, Integer, Options, Real, Symbolic,
+from theory.validation import (AnyOf, Array, Bool, CallableArg, Instance, Integer, Options, Real, Symbolic,
                                 validate_params)
 from theory.registry import Theorem, register
 
@@ -471,7 +471,7 @@ def hermite_coefficients(activation: str, kmax: int, *, centred: bool = True) ->
 
 
 # --------------------------------------------------------------------------------------------------
-# Bounds checked by numerics.spikes
+# Bounds checked by numerics.spikes.measure
 # --------------------------------------------------------------------------------------------------
 _m, _ell = sp.symbols("m_measured ell_predicted", integer=True, nonnegative=True)
 # Notation for `Bound.latex` (and `rankbounds theorems --latex`).
@@ -511,7 +511,6 @@ register(
         id="spikes.count",
         title="One step with η ≍ n^α puts one spike per Hermite degree k with μ_k ≠ 0 and α > (k−1)/(2k)",
         bounds=(COUNT_BOUND,),
-        experiment="numerics.spikes:experiment",
         paper="arXiv 2310.07891",
         note="proofs_notes/spikes.md",
     )
@@ -521,7 +520,6 @@ register(
         id="spikes.strength",
         title="Spike k has Hermite-diagonal strength θ^k μ_k √(nN) (small θ)",
         bounds=(STRENGTH_BOUND,),
-        experiment="numerics.spikes:strength_experiment",
         paper="arXiv 2310.07891",
         note="proofs_notes/spikes.md",
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from theory._bound import Bound
-from theory._validation import Instance, Integer, Options, Real, validate_params
+from theory.validation import Instance, Integer, Options, Real, validate_params
 from theory.registry import Theorem, register
 
 __all__ = [
@@ -162,7 +162,6 @@ THM3_3 = register(
         id="staircase.thm3_3",
         title="Loss lower bound versus ε-rank: L ≥ max(0, (d − √(C·K·ε))/C_S)² (paper, tight and eigen-subspace K)",
         bounds=(thm3_3_paper, thm3_3_tight, thm3_3_eigen),
-        experiment="numerics.staircase_experiment:experiment",
         paper=PAPER,
         note=NOTE,
     )
@@ -173,7 +172,6 @@ THM3_2 = register(
         id="staircase.thm3_2",
         title="A p-neuron sub-network approximates f: ‖f − f̃‖² ≤ C·K·ε (paper K = (p+1)(n−p)², tight K = (p+1)(n−p))",
         bounds=(thm3_2_paper, thm3_2_tight),
-        experiment="numerics.staircase:thm3_2_experiment",
         paper=PAPER,
         note=NOTE,
     )

@@ -12,9 +12,10 @@ from torch import nn
 
 import numerics
 from numerics import ranks
-from numerics.models import MLP, RankTracker
+from numerics.nets import MLP
+from numerics.tracking import RankTracker
 from numerics.quadrature import gauss_legendre, paper_trapezoid, trapezoid
-from numerics.staircase import check_bounds, staircase_quantities
+from numerics.staircase.measure import check_bounds, staircase_quantities
 
 
 def _trained_sequential(x, u, steps=25):

@@ -140,8 +140,8 @@ def test_library_figures_are_figures_and_leave_the_backend_alone(tmp_path, monke
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from numerics import spikes
-    from numerics.collapse import PROFILE_CONFIGS, tail_figure, variability_figure
+    from numerics.spikes import experiment as spikes
+    from numerics.collapse.experiment import PROFILE_CONFIGS, tail_figure, variability_figure
 
     def forbidden(*args, **kwargs):
         raise AssertionError("library plotting code must not switch the backend or use pyplot")
@@ -170,7 +170,7 @@ def test_save_figure_rejects_what_is_not_a_figure(tmp_path):
 
 
 def test_spike_measurement_has_a_readable_html_repr():
-    from numerics import spikes as S
+    from numerics.spikes import measure as S
 
     m = S.measure(S.draw("relu", n=120, N=120, d=60, seed=0), 0.3, k_top=3)
     h = m._repr_html_()

@@ -1,11 +1,11 @@
-"""numerics._threads.limit_threads: sets torch and BLAS threads inside the block, restores both after."""
+"""numerics.threads.limit_threads: sets torch and BLAS threads inside the block, restores both after."""
 
 from __future__ import annotations
 
 import torch
 from threadpoolctl import threadpool_info
 
-from numerics._threads import limit_threads
+from numerics.threads import limit_threads
 
 
 def _blas_threads() -> set[int]:

@@ -270,7 +270,7 @@ def test_theorems_registered_as_ours_with_experiments():
         th = registry.get(tid)
         assert th.ours and th.paper == "arXiv 2305.19008" and th.note == "proofs_notes/bottleneck.md"
         assert all(b.citation.startswith("derived here: proofs_notes/bottleneck.md") for b in th.bounds)
-        assert th.experiment.startswith("numerics.bottleneck:")
+        assert th.experiment.startswith("numerics.bottleneck.experiment:")
 
 
 @pytest.mark.parametrize(

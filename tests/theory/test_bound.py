@@ -90,7 +90,11 @@ def test_registry_round_trip_and_errors():
     with pytest.raises(ValueError, match="Theorem id must look like"):
         Theorem(id="NoDots", title="", bounds=(B,), experiment="a:b", paper="")
     with pytest.raises(ValueError, match="experiment must be 'module:function'"):
-        Theorem(id="a.b", title="", bounds=(B,), experiment="a.b", paper="")
+        Theorem(id="a.b", title="", bounds=(B,), experiment="a.b", paper="ours")
+    with pytest.raises(ValueError, match="paper must name the source"):
+        Theorem(id="a.b", title="", bounds=(B,), experiment="a:b", paper=" ")
+    by_convention = Theorem(id="mypaper.lemma_2", title="", bounds=(B,), paper="ours")
+    assert by_convention.experiment == "numerics.mypaper.experiment:lemma_2"
 
 
 def test_stated_assumptions_are_enforced_and_non_finite_results_are_named():
@@ -197,7 +201,7 @@ def test_theory_imports_neither_torch_nor_pandas():
     import subprocess
     import sys
 
-    code = ("import sys, theory, theory.registry as r; r.ids(); import theory._validation; "
+    code = ("import sys, theory, theory.registry as r; r.ids(); import theory.validation; "
             "assert 'torch' not in sys.modules and 'pandas' not in sys.modules and 'numerics' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -300,7 +304,7 @@ def test_open_and_closed_bounds_at_exactly_zero():
         B.evaluate(x=np.array([0.5, 0.0]), n=2)
     assert B.check(L=0.0, x=0.01, n=4).lhs == 0.0
     assert B.check(L=np.array([0.0, 1.0]), x=0.01, n=4).lhs.tolist() == [0.0, 1.0]
-    from theory._validation import Real
+    from theory.validation import Real
 
     with pytest.raises(ValueError, match="eps must be finite and > 0, got 0.0"):
         Real(low=0.0, closed="neither").check(0.0, "eps")

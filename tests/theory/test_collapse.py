@@ -25,7 +25,7 @@ def test_registered_with_every_bound_ours_and_cited_to_the_note():
     thm = registry.get("collapse.weight_decay_rank")
     assert thm.paper == "arXiv 2402.03991"
     assert thm.note == "proofs_notes/collapse.md"
-    assert thm.experiment == "numerics.collapse:experiment"
+    assert thm.experiment == "numerics.collapse.experiment:weight_decay_rank"
     assert thm.ours
     names = {b.name for b in thm.bounds}
     assert {"A_any_point", "B_tcv1", "B_tcv2", "C_loss_explicit", "C_critical", "D_propagation",

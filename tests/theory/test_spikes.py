@@ -160,7 +160,7 @@ def test_emergence_alpha_inverts_bbp_criterion():
 # -------------------------------------------------------------------------- registry and bounds
 def test_registered_theorems():
     thm = registry.get("spikes.count")
-    assert thm.experiment == "numerics.spikes:experiment" and thm.paper == "arXiv 2310.07891"
+    assert thm.experiment == "numerics.spikes.experiment:count" and thm.paper == "arXiv 2310.07891"
     assert registry.get("spikes.strength").bound("strength_within_15pct").ours
 
 

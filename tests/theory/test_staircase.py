@@ -119,7 +119,7 @@ def test_loss_lower_bound_rejects_non_integer_p():
 def test_registry_entries():
     t33 = registry.get("staircase.thm3_3")
     assert [b.name for b in t33.bounds] == ["thm3_3_paper", "thm3_3_tight", "thm3_3_eigen"]
-    assert t33.experiment == "numerics.staircase_experiment:experiment"
+    assert t33.experiment == "numerics.staircase.experiment:thm3_3"
     assert t33.paper == "arXiv 2412.05144" and t33.note == "proofs_notes/staircase.md"
     assert not t33.bound("thm3_3_paper").ours and t33.bound("thm3_3_tight").ours and t33.bound("thm3_3_eigen").ours
     assert "computable corollary" in t33.bound("thm3_3_paper").description
