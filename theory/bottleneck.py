@@ -62,7 +62,7 @@ def _derived(section: str) -> str:
     return f"derived here: {NOTE} {section}"
 
 
-# -- input checks (theory/ does not import numerics, so it keeps its own small ones) ----------------
+# -- input checks: the shared declarations of theory.validation (bodies use them to convert) -------
 
 
 _SVALS = Array(ndim=(0, 1), low=0.0)
@@ -74,46 +74,20 @@ _MAX_SERIES_ORDER = 60  # sympy series/factorial work grows with the order; beyo
 
 
 def _depth(depth: Any, name: str = "depth") -> int:
-    if isinstance(depth, bool) or not isinstance(depth, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {type(depth).__name__} {depth!r}")
-    if int(depth) < 1:
-        raise ValueError(f"{name} must be >= 1, got {int(depth)}")
-    return int(depth)
+    return _DEPTH.check(depth, name)
 
 
-def _nonneg_vector(values: Any, name: str) -> np.ndarray:
-    if isinstance(values, (str, bytes, dict, set)) or values is None:
-        raise TypeError(f"{name} must be a 1-D array of real numbers, got {type(values).__name__}")
-    arr = np.asarray(values)
-    if arr.dtype == object or np.iscomplexobj(arr) or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64).reshape(-1) if arr.ndim <= 1 else None
-    if arr is None:
-        raise ValueError(f"{name} must be 1-D, got shape {np.shape(values)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {arr[~np.isfinite(arr)][:3].tolist()}")
-    return arr
+def _vector(values: Any, name: str) -> np.ndarray:
+    """Finite real values as a 1-D float64 array (a scalar is one value)."""
+    return _VECTOR.check(values, name).reshape(-1)
 
 
 def _singular_values(values: Any, name: str = "singular_values") -> np.ndarray:
-    s = _nonneg_vector(values, name)
-    if np.any(s < 0):
-        raise ValueError(f"{name} must be >= 0, got {s[s < 0][:3].tolist()}")
-    return s
+    return _SVALS.check(values, name).reshape(-1)
 
 
 def _matrix(A: Any, name: str) -> np.ndarray:
-    if isinstance(A, (str, bytes, dict, set)) or A is None:
-        raise TypeError(f"{name} must be a 2-D array, got {type(A).__name__}")
-    arr = np.asarray(A)
-    if arr.dtype == object or np.iscomplexobj(arr) or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if arr.ndim != 2 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
-    return arr
+    return _MATRIX.check(A, name)
 
 
 def _svals(A: np.ndarray) -> np.ndarray:
@@ -144,8 +118,7 @@ def linear_cost_term(singular_values: Any, order: int) -> float:
     j = 0 gives rank A, j = 1 gives 2 log|A|₊, j = 2 gives 2 Σ (log s_i)².
     """
     s = _singular_values(singular_values)
-    if isinstance(order, bool) or not isinstance(order, (numbers.Integral, np.integer)) or order < 0:
-        raise ValueError(f"order must be an integer >= 0, got {order!r}")
+    order = _ORDER.check(order, "order")
     s = s[s > 0]
     return float(np.sum((2.0 * np.log(s)) ** int(order)) / math.factorial(int(order)))
 
@@ -154,8 +127,7 @@ def linear_cost_term(singular_values: Any, order: int) -> float:
 def linear_cost_expansion(singular_values: Any, depth: int, order: int) -> float:
     """Σ_{j≤order} L^{1−j} R⁽ʲ⁾(A): the truncated 1/L expansion of R(A; L) (derived here, §1)."""
     L = _depth(depth)
-    if isinstance(order, bool) or not isinstance(order, (numbers.Integral, np.integer)) or order < 0:
-        raise ValueError(f"order must be an integer >= 0, got {order!r}")
+    order = _ORDER.check(order, "order")
     return float(sum(L ** (1 - j) * linear_cost_term(singular_values, j) for j in range(int(order) + 1)))
 
 
@@ -220,7 +192,7 @@ def balanced_factors(A: Any, depth: int, widths: Sequence[int] | None = None) ->
 @validate_params(w=_VECTOR, depth=_DEPTH)
 def diagonal_representation_cost(w: Any, depth: int) -> float:
     """R(w; L) = L Σ_i |w_i|^{2/L} = L‖w‖_{2/L}^{2/L} for diagonal linear networks (arXiv 2209.15055, intro)."""
-    v = _nonneg_vector(w, "w")
+    v = _vector(w, "w")
     L = _depth(depth)
     a = np.abs(v)
     a = a[a > 0]
