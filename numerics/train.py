@@ -7,8 +7,8 @@ t = 0, 1, …, ``steps`` − 1 of `fit` is:
 1. ``ev = evaluate(t, scale)``: the loss of each of the B networks trained together (a ``(B,)`` or
    scalar tensor), with an autograd graph, or with the gradients already computed (``Evaluation.grads``).
    ``scale`` is ``None`` while every member is alive, else a ``(B,)`` 0/1 mask to multiply the losses by.
-2. Divergence: member b stops at the first t where its loss is not finite, or exceeds
-   ``loss_limit(L(0))[b]`` when a limit is given (`blowup_limit` is the staircase's rule).
+2. Divergence: member b stops at the first t where its loss is not finite (NaN, +∞ or −∞), or
+   exceeds ``loss_limit(L(0))[b]`` when a limit is given (`blowup_limit` is the staircase's rule).
 3. Backward of Σ_b scale_b L_b (autograd; skipped when the evaluation holds gradients).
 4. At t in ``record_at``: ``on_record(t, ev, alive)``, which sees the parameters θ_t, the evaluation at
    θ_t and its gradient; it may return a ``(B,)`` mask of members to stop as well.
@@ -281,9 +281,12 @@ def _loop(params, evaluate, steps, lr, optimizer, momentum, fused, lr_at, B, los
             p.grad = None
         ev = evaluate(step, scale)
         losses = ev.losses.detach().reshape(-1)
+        if losses.numel() != B:
+            raise ValueError(f"evaluate must return one loss per member (members={B}), got {losses.numel()} "
+                             f"at step {step}")
         if limit is None:
             limit = loss_limit(losses) if loss_limit is not None else torch.full_like(losses, math.inf)
-        stopped = stop(~(losses <= limit), step)  # NaN compares False: caught too
+        stopped = stop(~(torch.isfinite(losses) & (losses <= limit)), step)
         if bool(alive.any()) and ev.grads is None and not stopped:
             (ev.losses.sum() if scale is None else (ev.losses * scale).sum()).backward()
         if step in record_at and bool(alive.any()):
