@@ -327,13 +327,18 @@ def lbfgs_polish(
 ) -> torch.Tensor:
     """Full-batch L-BFGS with the strong Wolfe line search on ``objective()`` (a scalar), in place.
 
-    Used after Adam to reach a critical point to high accuracy. Returns the objective at the end.
+    Used after Adam to reach a critical point to high accuracy: at most ``max_iter`` iterations and
+    ``max_eval`` evaluations (torch's default 1.25·max_iter), stopping early when the largest gradient
+    entry is ≤ ``tolerance_grad`` or a step changes θ or the objective by less than ``tolerance_change``.
+    Returns the objective at the final θ (detached; ``LBFGS.step`` itself returns the first one).
     """
     params = list(params)
     max_iter = positive_int(max_iter, "max_iter")
-    opt = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter, max_eval=max_eval,
+    opt = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter,
+                            max_eval=None if max_eval is None else positive_int(max_eval, "max_eval"),
                             history_size=positive_int(history_size, "history_size"),
-                            tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
+                            tolerance_grad=nonnegative_float(tolerance_grad, "tolerance_grad"),
+                            tolerance_change=nonnegative_float(tolerance_change, "tolerance_change"),
                             line_search_fn="strong_wolfe")
 
     def closure():
@@ -342,4 +347,6 @@ def lbfgs_polish(
         loss.backward()
         return loss
 
-    return opt.step(closure)
+    opt.step(closure)
+    with torch.no_grad():
+        return objective().detach()
