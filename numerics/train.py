@@ -204,7 +204,7 @@ def fit(
         steps: optimiser steps.
         lr: learning rate; ``lr_at`` (a function of the step, or a list indexed by it) overrides it per step.
         optimizer: ``"adam"`` (``torch.optim.Adam``; ``fused=True``: its fused kernel) or ``"sgd"`` (with ``momentum``).
-        members: B, the networks trained together (the length of ``Evaluation.losses``).
+        members: B, the networks trained together (the length of ``Evaluation.losses``; another length is an error).
         loss_limit: maps the first losses L(0) to each member's loss limit; ``None``: only a
             non-finite loss is divergence.
         record_at: the steps at which ``on_record`` is called.
