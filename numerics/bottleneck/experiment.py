@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from numerics import cache
 from numerics.threads import limit_threads
 from numerics.bottleneck.linear import LinearFit, target_with_spectrum, train_deep_linear
 from numerics.bottleneck.measure import (
@@ -151,39 +152,38 @@ def trained_network(cfg: BottleneckConfig, quiet: bool = True, cache_dir: Path |
         raise TypeError(f"cfg must be a BottleneckConfig, got {type(cfg).__name__}")
     path = None if cache_dir is None else Path(cache_dir) / f"{_config_key(cfg)}.pt"
     if cfg not in _TRAINED:
-        _TRAINED[cfg] = _load(cfg, path) if path is not None and path.exists() else _train(cfg, quiet)
-    if path is not None and not path.exists():
+        loaded = _load(cfg, path) if path is not None else None
+        _TRAINED[cfg] = loaded if loaded is not None else _train(cfg, quiet)
+        if path is not None and loaded is None:
+            _save(_TRAINED[cfg], path, cfg)
+    elif path is not None and not path.exists():
         _save(_TRAINED[cfg], path, cfg)
     return _TRAINED[cfg]
 
 
 def _config_key(cfg: BottleneckConfig) -> str:
-    import hashlib
-    import json
-
-    from numerics import __version__
-
-    text = json.dumps({**asdict(cfg), "version": __version__}, sort_keys=True)
-    return f"L{cfg.depth}_" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    """``L<depth>_<numerics.cache.key of the configuration>``."""
+    return f"L{cfg.depth}_" + cache.key(asdict(cfg))
 
 
 def _save(trained, path: Path, cfg: BottleneckConfig) -> None:
-    import io
-
-    from numerics.io import atomic_write_bytes, provenance
+    from numerics.io import provenance
 
     model, _task, res = trained
-    buf = io.BytesIO()
-    torch.save({"state": model.state_dict(), "result": asdict(res), "provenance": provenance(asdict(cfg), cfg.seed)}, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    cache.store_torch(path, {"state": model.state_dict(), "result": asdict(res), "provenance": provenance(asdict(cfg), cfg.seed)})
 
 
 def _load(cfg: BottleneckConfig, path: Path):
-    blob = torch.load(path, weights_only=True)
-    task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
-    model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias)
-    model.load_state_dict(blob["state"])
-    return model, task, TrainResult(**blob["result"])
+    """The cached (model, task, result) of ``cfg``, or None when ``path`` is missing or unreadable."""
+
+    def restore(p: Path):
+        blob = torch.load(p, weights_only=True)
+        task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
+        model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias)
+        model.load_state_dict(blob["state"])
+        return model, task, TrainResult(**blob["result"])
+
+    return cache.load(path, restore, what="bottleneck model cache file")
 
 
 def _train(cfg: BottleneckConfig, quiet: bool) -> tuple[torch.nn.Module, BottleneckTask, TrainResult]:

@@ -25,9 +25,7 @@ name derived from its settings, so an interrupted grid resumes where it stopped.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from numerics import __version__
+from numerics import cache
 from numerics.progress import progress
 from numerics.experiment import ExperimentResult, check_profile, comparison_row
 from numerics.staircase.problem import DEFAULT_M, DEFAULT_PAPER_M, FittingProblem, paper_problem
@@ -141,11 +139,12 @@ def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
 
 
 def _run_key(specs: tuple[ModelSpec, ...], grid: StaircaseGrid) -> str:
+    """``<arch>_L<depth>_n<width>_<activation>_<inits>_<numerics.cache.key of the settings>``."""
     train_settings = {k: v for k, v in asdict(grid.config).items() if k != "threads"}  # threads do not change results
-    payload = json.dumps({"specs": [asdict(s) for s in specs], "train": train_settings,
-                          "seeds": list(grid.seeds), "m": grid.m, "version": __version__}, sort_keys=True, default=str)
+    digest = cache.key({"specs": [asdict(s) for s in specs], "train": train_settings, "seeds": list(grid.seeds),
+                        "m": grid.m})
     inits = "-".join(s.init for s in specs)
-    return f"{specs[0].label.rsplit('_', 1)[0]}_{inits}_{hashlib.sha256(payload.encode()).hexdigest()[:10]}"
+    return f"{specs[0].label.rsplit('_', 1)[0]}_{inits}_{digest}"
 
 
 def _shape_groups(specs: tuple[ModelSpec, ...]) -> list[tuple[ModelSpec, ...]]:
@@ -166,23 +165,22 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
     diverged members and ``models``: each group's final parameters (`final_models` format; a resumed
     group's are read back from its ``.pt`` file when there is one).
     """
-    from numerics.io import read_csv, write_json, write_table
+    from numerics.io import write_table
 
     problem = problem or paper_problem(grid.m)
     frames, timing, diverged, models = [], [], [], []
     runs_dir = Path(out_dir) / "staircase_runs" if out_dir is not None else None
     groups = _shape_groups(grid.specs)
     for specs in progress(groups, total=len(groups), desc="staircase configs", quiet=quiet):
-        cache = runs_dir / f"{_run_key(specs, grid)}.csv" if runs_dir is not None else None
-        if cache is not None and cache.exists() and cache.with_suffix(".json").exists():
-            frames.append(read_csv(cache))
-            saved = json.loads(cache.with_suffix(".json").read_text())
-            timing.append({**saved["timing"], "resumed": True})
-            if cache.with_suffix(".pt").exists():
-                import torch
-
-                models.append(torch.load(cache.with_suffix(".pt"), weights_only=False))
-            diverged += saved["diverged"]
+        entry = _run_files(runs_dir, _run_key(specs, grid)) if runs_dir is not None else None
+        saved = _load_run(entry) if entry is not None else None
+        if saved is not None:
+            traj, info, model = saved
+            frames.append(traj)
+            timing.append({**info["timing"], "resumed": True})
+            if model is not None:
+                models.append(model)
+            diverged += info["diverged"]
             continue
         members = [(spec, s) for spec in specs for s in grid.seeds]
         label = " + ".join(spec.label for spec in specs)
@@ -197,12 +195,11 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
         timing.append({"config": label, "resumed": False, **res.timing})
         run_diverged = [{"config": k[0], "seed": k[1], "step": v} for k, v in res.diverged.items() if v is not None]
         diverged += run_diverged
-        if cache is not None:
-            # the JSON is written last: a group counts as finished only when both files exist
-            write_table(traj, cache.with_suffix(""), config=grid.as_config(), formats=("csv",), float_format="%.17g")
-            _save_final_model(models[-1], cache.with_suffix(".pt"))
-            write_json(cache.with_suffix(".json"), {"timing": timing[-1], "diverged": run_diverged},
-                       config=grid.as_config())
+        if entry is not None:
+            # the JSON is written last: a group counts as finished only when its JSON is readable
+            write_table(traj, entry["stem"], config=grid.as_config(), formats=("csv",), float_format="%.17g")
+            cache.store_torch(entry["pt"], models[-1])
+            cache.store_json(entry["json"], {"timing": timing[-1], "diverged": run_diverged}, config=grid.as_config())
     return pd.concat(frames, ignore_index=True), {"timing": timing, "diverged": diverged, "models": models}
 
 
@@ -225,16 +222,30 @@ def _final_payload(res, grid: StaircaseGrid) -> dict[str, Any]:
     }
 
 
-def _save_final_model(payload: dict[str, Any], path: Path) -> None:
-    import io
+def _run_files(runs_dir: Path, key: str) -> dict[str, Path]:
+    """The files of one group's cache entry: ``<key>.csv`` (trajectory), ``.pt`` (final parameters), ``.json`` (timing)."""
+    return {"stem": runs_dir / key, **{ext: runs_dir / f"{key}.{ext}" for ext in ("csv", "pt", "json")}}
 
-    import torch
 
-    from numerics.io import atomic_write_bytes
+def _load_run(entry: dict[str, Path]) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any] | None] | None:
+    """A finished group of `run_grid`: (trajectory, timing record, final parameters or None).
 
-    buf = io.BytesIO()
-    torch.save(payload, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    None when a file is missing or unreadable (`numerics.cache`): the group is trained again.
+    """
+    from numerics.io import read_csv
+
+    info = cache.load_json(entry["json"], what="staircase run file",
+                           valid=lambda doc: isinstance(doc.get("timing"), dict) and isinstance(doc.get("diverged"), list))
+    if info is None:
+        return None
+    traj = cache.load(entry["csv"], read_csv, what="staircase run file")
+    if traj is None:
+        return None
+    pt = entry["pt"]
+    if not pt.exists():  # written by a version that kept no parameters
+        return traj, info, None
+    model = cache.load_torch(pt, weights_only=False, what="staircase run file")
+    return None if model is None else (traj, info, model)
 
 
 def final_models(out_dir: Path) -> list[dict[str, Any]]:
