@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import importlib
 import inspect
 import itertools
 import marshal
@@ -33,6 +32,7 @@ import pandas as pd
 
 from numerics import cache
 from numerics.progress import progress
+from theory.registry import resolve
 
 __all__ = ["Sweep", "config_key", "function_fingerprint", "resolve_function", "make_executor"]
 
@@ -40,14 +40,8 @@ EXECUTORS = ("process", "thread", "serial", "dask")
 
 
 def resolve_function(spec: str) -> Callable[..., Mapping[str, Any]]:
-    """Import ``"module:function"``."""
-    if not isinstance(spec, str) or spec.count(":") != 1:
-        raise ValueError(f"function must be 'module:function', got {spec!r}")
-    module, name = spec.split(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except AttributeError:
-        raise ValueError(f"module {module!r} has no function {name!r}") from None
+    """Import ``"module:function"`` (`theory.registry.resolve`; its errors start with ``function``)."""
+    return resolve(spec, what="function")
 
 
 def function_fingerprint(spec: str) -> str:
