@@ -36,7 +36,8 @@ import pandas as pd
 
 from numerics import cache
 from numerics.progress import progress
-from numerics.experiment import ExperimentResult, check_profile, comparison_row
+from numerics.experiment import ExperimentResult, comparison_row, profile_config
+from numerics.staircase.config import CONVENTIONS, FIG2_INIT, PROFILES
 from numerics.staircase.problem import DEFAULT_M, DEFAULT_PAPER_M, FittingProblem, paper_problem
 from numerics.staircase.analysis import analyse_trajectory, segment_staircase
 from numerics.quadrature import check_convention
@@ -104,38 +105,11 @@ class StaircaseGrid:
                 "m": self.m, "description": self.description}
 
 
-# The default initialisation of the Fig. 2 grid: torch's nn.Linear default, i.e. U(−1/√fan_in, 1/√fan_in)
-# on every layer: the paper's U(−1/√n, 1/√n) on the hidden layers and β (fan-in n), U(−1, 1) on the first
-# layer (fan-in 1). Its step-0 ε-rank (5–7) is the one that matches Fig. 2's start (5–10); see `start_ranks`.
-FIG2_INIT = "torch"
-BOTH = ("integral", "paper")
-
-
-def _fig2_specs(init: str = FIG2_INIT) -> tuple[ModelSpec, ...]:
-    return tuple(ModelSpec(width=n, depth=L, init=init) for L, n in ((2, 50), (2, 25), (4, 50), (4, 25)))
-
-
 def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
-    """The grid each profile runs.
-
-    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, `FIG2_INIT` (torch's default), Adam 1e-3 (the
-        paper states no optimiser, learning rate or m), 15 000 steps, 3 seeds, recorded every 100 steps,
-        both conventions (paper grid of 200 points).
-    quick: the same grid and seeds-1, reduced to 5 000 steps at Adam 3e-3, recorded every 100 (what
-        ``make report`` runs; about a minute on 2 cores).
-    test: L ∈ {1, 2}, n = 8, 120 steps at Adam 1e-2 (seconds).
-    """
-    check_profile(profile)
-    if profile == "paper":
-        cfg = TrainConfig(steps=15000, lr=1e-3, record_every=100, conventions=BOTH)
-        return StaircaseGrid(_fig2_specs(), cfg, (seed, seed + 1, seed + 2), description="Fig. 2 grid, paper scale")
-    if profile == "quick":
-        cfg = TrainConfig(steps=5000, lr=3e-3, record_every=100, conventions=BOTH)
-        return StaircaseGrid(_fig2_specs(), cfg, (seed,),
-                             description="Fig. 2 grid reduced: 5 000 steps at Adam 3e-3 (paper scale: 15 000 at 1e-3), 1 seed")
-    cfg = TrainConfig(steps=120, lr=1e-2, record_every=20, conventions=BOTH, paper_m=60)
-    specs = (ModelSpec(width=8, depth=1), ModelSpec(width=8, depth=2))
-    return StaircaseGrid(specs, cfg, (seed,), description="smoke grid (seconds)")
+    """The grid each profile runs (`numerics.staircase.config.PROFILES`), with seeds ``seed, seed + 1, …``."""
+    settings = profile_config(PROFILES, profile).thm3_3
+    return StaircaseGrid(settings.specs, settings.train, tuple(range(seed, seed + settings.seeds)),
+                         description=settings.description)
 
 
 def _run_key(specs: tuple[ModelSpec, ...], grid: StaircaseGrid) -> str:
@@ -364,7 +338,7 @@ def start_ranks(specs: tuple[ModelSpec, ...], seeds: tuple[int, ...], *, m: int 
 
     problem = paper_problem(m)
     rows = []
-    for conv in BOTH:
+    for conv in CONVENTIONS:
         meas = measurement(problem, conv, paper_m)
         x = meas.quadrature.points_tensor(torch.float64)
         for spec in specs:
@@ -404,7 +378,7 @@ def start_rank_table(starts: pd.DataFrame) -> pd.DataFrame:
 
 def conventions_in(traj: pd.DataFrame) -> tuple[str, ...]:
     """The measurement conventions a trajectory holds columns for (``eps_rank`` / ``eps_rank@paper``)."""
-    return tuple(c for c in BOTH if column("eps_rank", c) in traj.columns)
+    return tuple(c for c in CONVENTIONS if column("eps_rank", c) in traj.columns)
 
 
 def convention_view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
@@ -755,13 +729,6 @@ def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = 
 
 
 # --- staircase.thm3_2: Thm 3.2 on random features ---------------------------------------
-_PROFILE_SETTINGS = {
-    "test": {"n": (6, 10), "trials": 2, "eps": (1e-2, 1e-4, 1e-6), "scales": (1.0, 6.0), "m1": 40, "m2": 8},
-    "quick": {"n": (6, 10, 16, 30), "trials": 3, "eps": (1e-2, 1e-4, 1e-6), "scales": (1.0, 4.0, 12.0), "m1": 96, "m2": 16},
-    "paper": {"n": (6, 10, 12, 25, 50), "trials": 10, "eps": (1e-2, 1e-4, 1e-6, 1e-8), "scales": (1.0, 4.0, 12.0), "m1": 256, "m2": 32},
-}
-
-
 def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = False):
     """Thm 3.2 (arXiv 2412.05144) on random tanh/ReLU/cos features: ‖f − f̃‖² ≤ C·K·ε for both K.
 
@@ -774,16 +741,16 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.quadrature import gauss_legendre, tensor_grid
     from numerics.staircase.measure import ACTIVATIONS, random_features, staircase_quantities
 
-    cfg = _PROFILE_SETTINGS[check_profile(profile)]
-    quads = {1: gauss_legendre(-1.0, 1.0, cfg["m1"]), 2: tensor_grid([(-1.0, 1.0)] * 2, cfg["m2"])}
-    grid = list(itertools.product(ACTIVATIONS, quads, cfg["n"], cfg["scales"], range(cfg["trials"])))
+    cfg = profile_config(PROFILES, profile).thm3_2
+    quads = {1: gauss_legendre(-1.0, 1.0, cfg.m1), 2: tensor_grid([(-1.0, 1.0)] * 2, cfg.m2)}
+    grid = list(itertools.product(ACTIVATIONS, quads, cfg.n, cfg.scales, range(cfg.trials)))
     records, rows = [], []
     for k, (act, dim, width, scale, trial) in enumerate(progress(grid, total=len(grid), desc="thm3_2", quiet=quiet)):
         rng = np.random.default_rng([seed, k])
         quad = quads[dim]
         phi = random_features(quad.points, width, act, scale, rng, depth=1 + trial % 2)
         beta = rng.standard_normal(width)
-        for e in cfg["eps"]:
+        for e in cfg.eps:
             q = staircase_quantities(phi, quad.weights, beta, np.zeros(quad.size), e)
             point = dict(activation=act, dim=dim, n=width, scale=scale, trial=trial, eps=e, p=q.p)
             vals = dict(e2=q.approx_error2, p=q.p, n=q.n, eps=q.eps, C=q.beta_norm2)
@@ -805,7 +772,8 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
                        f"profile={profile}, {len(interior)} points", reproduced=None,
                        criterion="n/a: our bound, no paper number"),
     ])
-    config = {"profile": profile, "seed": seed, **{k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}}
+    config = {"profile": profile, "seed": seed,
+              **{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}}
     notes = [
         f"max ‖V22⁻¹‖² / ((p+1)(n−p)) over all points = {worst_v22:.3g} (Lemma 3.1 needs ≤ 1).",
         f"the paper's bound is a median factor {loose_paper:.3g} above the realised ‖f−f̃‖², the tight one {loose_tight:.3g}.",
