@@ -1,8 +1,8 @@
 """Sweeps: a grid of configurations × seeds, cached per configuration, resumable, on any Executor.
 
 Each configuration (grid values + seed + the function's name and source code) is hashed together
-with the package version; its result is written atomically to ``cache_dir/<hash>.json`` with a
-provenance record. A configuration whose file exists and parses is never run again, so a sweep that
+with the package version (`numerics.cache.key`); its result is written atomically to
+``cache_dir/<hash>.json`` with a provenance record. A configuration whose file exists and parses is never run again, so a sweep that
 was killed resumes where it stopped; a truncated or corrupt file is recomputed, with a warning.
 Process-pool workers die with the sweep: a watchdog thread in each exits when its parent goes, and
 a worker never writes a result once its parent is gone.

@@ -9,7 +9,8 @@ A user adds a theorem with one call::
 A theorem finds its experiment by convention: ``"<paper>.<name>"`` runs the function ``<name>`` of
 the module ``numerics.<paper>.experiment`` (``staircase.thm3_3`` -> ``numerics.staircase.experiment:thm3_3``),
 so theory names no numerics path. A user's theorem passes ``experiment="module:function"``
-instead. Either way the name is resolved only when the experiment runs, so importing `theory`
+instead. Either way the name is resolved only when the experiment runs (by `resolve`, the one
+``"module:function"`` resolver of the package, which the sweeps use too), so importing `theory`
 never imports torch or `numerics`. Built-in theorems register themselves when
 their theory module is imported; third-party packages can also register through the
 ``rankbounds.theorems`` entry-point group (each entry point is a module to import).

@@ -223,10 +223,11 @@ def _load_run(entry: dict[str, Path]) -> tuple[pd.DataFrame, dict[str, Any], dic
 
 
 def final_models(out_dir: Path) -> list[dict[str, Any]]:
-    """The saved final parameters of every finished group under ``out_dir/staircase_runs`` (see `run_grid`)."""
-    import torch
-
-    return [torch.load(p, weights_only=False) for p in sorted((Path(out_dir) / "staircase_runs").glob("*.pt"))]
+    """The saved final parameters of every finished group under ``out_dir/staircase_runs`` (see `run_grid`);
+    an unreadable file is left out with a warning (`numerics.cache.load_torch`)."""
+    saved = (cache.load_torch(p, weights_only=False, what="staircase run file")
+             for p in sorted((Path(out_dir) / "staircase_runs").glob("*.pt")))
+    return [m for m in saved if m is not None]
 
 
 def _member_features(saved: dict[str, Any], x):
