@@ -126,3 +126,10 @@ def test_an_entry_that_fails_its_check_is_not_trusted(tmp_path):
         assert cache.load_json(path, valid=lambda d: d["key"] == "other") is None
     with pytest.warns(RuntimeWarning, match="my entry .*a.json is unreadable \\(KeyError"):
         assert cache.load(path, lambda p: json.loads(p.read_text())["absent"], what="my entry") is None
+
+
+def test_no_other_module_hashes_its_own_cache_key():
+    """One cache: only numerics.cache hashes keys (numerics.sweep hashes a function's source, its fingerprint)."""
+    hashing = {p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "numerics").rglob("*.py"))
+               if "hashlib" in p.read_text(encoding="utf-8")}
+    assert hashing == {"numerics/cache.py", "numerics/sweep.py"}
