@@ -246,6 +246,21 @@ def test_stopped_sweep_resumes_from_saved_models(tmp_path):
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))
 
 
+def test_a_corrupt_saved_model_is_retrained_and_replaced(tmp_path):
+    cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=40, lr=1e-2, seed=124)
+    model, _task, res = nb.trained_network(cfg, cache_dir=tmp_path)
+    (saved,) = tmp_path.glob("L3_*.pt")
+    good = saved.read_bytes()
+    saved.write_bytes(good[: len(good) // 2])  # a file cut short
+    nb._TRAINED.pop(cfg)
+    with pytest.warns(RuntimeWarning, match="will be recomputed"):
+        again, _task2, res2 = nb.trained_network(cfg, cache_dir=tmp_path)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))  # trained again, same net
+    nb._TRAINED.pop(cfg)
+    third, _task3, _res3 = nb.trained_network(cfg, cache_dir=tmp_path)  # the file was rewritten whole
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), third.parameters()))
+
+
 def test_experiment_test_profile(tmp_path):
     res = nb.experiment("test", out_dir=tmp_path, quiet=True)
     assert res.violations == 0
