@@ -17,6 +17,7 @@ Every rule is read off the files with `ast` and regular expressions: nothing her
 7. A paper subpackage's ``__init__.py`` is an explicit API: re-exports and ``__all__``, nothing defined.
 8. Plotting never switches the backend: ``matplotlib.use`` only in the cli, no pyplot in the library,
    figures are returned (``-> Figure``) and written only by ``numerics.io.save_figure``.
+9. ``__all__`` lists only names its module defines; one class per name across the packages.
 
 Where a rule is broken today, the fault is listed in a ``KNOWN_*`` set below and the test asserts
 that the set is exact: a new fault fails, and so does a fixed fault still listed (remove it).
@@ -857,3 +858,28 @@ def test_every_all_lists_only_names_its_module_defines():
     assert not new, f"__all__ names that the module does not define (`from m import *` raises): {new}"
     stale = sorted(KNOWN_ALL_PROBLEMS - found)
     assert not stale, f"fixed: remove these from KNOWN_ALL_PROBLEMS: {stale}"
+
+
+# ----------------------------------------------------------------------------- one of each
+# Class names defined in more than one module today ("one BatchedMLP, one result type per concept").
+KNOWN_DUPLICATE_CLASSES = {
+    "BatchedMLP": frozenset({"numerics.collapse.model", "numerics.nets"}),
+    "TrainResult": frozenset({"numerics.bottleneck.nets", "numerics.staircase.training"}),
+}
+
+
+def duplicate_classes() -> dict[str, frozenset[str]]:
+    seen: dict[str, set[str]] = {}
+    for m, p in modules().items():
+        for node in tree(p).body:
+            if isinstance(node, ast.ClassDef):
+                seen.setdefault(node.name, set()).add(m)
+    return {name: frozenset(ms) for name, ms in seen.items() if len(ms) > 1}
+
+
+def test_one_class_per_name():
+    found = duplicate_classes()
+    new = {k: sorted(v) for k, v in found.items() if KNOWN_DUPLICATE_CLASSES.get(k) != v}
+    assert not new, f"one concept, one class: these names are defined in several modules: {new}"
+    stale = sorted(set(KNOWN_DUPLICATE_CLASSES) - set(found))
+    assert not stale, f"fixed: remove these from KNOWN_DUPLICATE_CLASSES: {stale}"
