@@ -883,3 +883,50 @@ def test_one_class_per_name():
     assert not new, f"one concept, one class: these names are defined in several modules: {new}"
     stale = sorted(set(KNOWN_DUPLICATE_CLASSES) - set(found))
     assert not stale, f"fixed: remove these from KNOWN_DUPLICATE_CLASSES: {stale}"
+
+
+# ----------------------------------------------------------------------------- docstrings name real paths
+def prose(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every docstring and comment of one file."""
+    import io
+    import tokenize
+
+    out = []
+    for node in ast.walk(tree(path)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                out.append((first.lineno, first.value.value))
+    for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        if tok.type == tokenize.COMMENT:
+            out.append((tok.start[0], tok.string))
+    return out
+
+
+def source_doc_problems() -> set[tuple[str, str]]:
+    """(file, problem) for every code path a docstring or comment names that does not exist.
+
+    Private names are not flagged here: a module's own docstrings may name its private helpers."""
+    out = set()
+    for table in (modules(), user_modules()):
+        for p in table.values():
+            if p == Path(__file__).resolve():
+                continue  # this file names wrong paths on purpose
+            rel = str(p.relative_to(ROOT))
+            for _line, text in prose(p):
+                for m in [*_FILE.finditer(text), *_DOTTED.finditer(text)]:
+                    out |= {(rel, f"{m.group(0)}: {q}") for q in check_reference(m.group(0)) if "private" not in q}
+    return out
+
+
+KNOWN_SOURCE_DOC_PROBLEMS = {
+    ("numerics/train.py", "tests/numerics/test_train.py: no file tests/numerics/test_train.py"),
+}
+
+
+def test_every_code_path_a_docstring_or_comment_names_exists():
+    found = source_doc_problems()
+    new = sorted(found - KNOWN_SOURCE_DOC_PROBLEMS)
+    assert not new, "docstrings and comments that name a path that does not exist:\n" + "\n".join(f"  {f}: {q}" for f, q in new)
+    stale = sorted(KNOWN_SOURCE_DOC_PROBLEMS - found)
+    assert not stale, f"fixed: remove these from KNOWN_SOURCE_DOC_PROBLEMS: {stale}"
