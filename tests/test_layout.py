@@ -14,7 +14,8 @@ Every rule is read off the files with `ast` and regular expressions: nothing her
    (a paper subpackage, the cli, the engine, theory). Tests and proofs notes use public names.
 5. Every code path that proofs_notes/*.md and README.md name exists.
 6. tests/ mirrors numerics/ and theory/ file for file.
-7. A paper subpackage's ``__init__.py`` is an explicit API: re-exports and ``__all__``, nothing defined.
+7. A paper subpackage's ``__init__.py`` is an explicit API: re-exports and ``__all__``, nothing defined,
+   and no experiment module (importing a paper's measurement does not import the harness).
 8. Plotting never switches the backend: ``matplotlib.use`` only in the cli, no pyplot in the library,
    figures are returned (``-> Figure``) and written only by ``numerics.io.save_figure``.
 9. ``__all__`` lists only names its module defines; one class per name across the packages.
@@ -741,6 +742,9 @@ def test_paper_init_files_are_explicit_apis():
     assert not any(problems.values()), {m: p for m, p in problems.items() if p}
     empty = [m for m in inits if m.count(".") == 1 and not any(isinstance(n, ast.ImportFrom) for n in tree(modules()[m]).body)]
     assert not empty, f"each paper's __init__ exports its public API; these export nothing: {empty}"
+    # importing one piece of a paper (its measure, its config) must not import the experiment harness
+    heavy = sorted((m, i.target) for m in inits for i in imports_of(m, modules()[m]) if i.target.endswith(".experiment"))
+    assert not heavy, f"a paper's __init__ re-exports no experiment module: {heavy}"
 
 
 def test_the_api_check_rejects_definitions_and_mismatched_all(tmp_path):

@@ -1,9 +1,9 @@
 """The bottleneck paper (Jacot, arXiv 2305.19008): representation cost and bottleneck structure.
 
-The registered experiments (`theory.bottleneck`) and the master-inequality checks (★) on one network.
+Exported: the master-inequality checks (★) on one network. The registered experiments are
+`numerics.bottleneck.experiment` (``master_inequality``, ``deep_linear_cost``), not imported here.
 """
 
-from numerics.bottleneck.experiment import deep_linear_cost, master_inequality
 from numerics.bottleneck.measure import master_checks
 
-__all__ = ["deep_linear_cost", "master_checks", "master_inequality"]
+__all__ = ["master_checks"]

@@ -1,9 +1,9 @@
 """One large gradient step (Moniri, Lee, Hassani, Dobriban, arXiv 2310.07891): spikes in the feature spectrum.
 
-The registered experiments (`theory.spikes`): outlier counts against α (``count``) and spike strengths
-(``strength``); the single-draw measurements are `numerics.spikes.measure`.
+Exported: one draw of the one-step features and its measurement (numpy and scipy, no torch). The
+registered experiments are `numerics.spikes.experiment` (``count``, ``strength``), not imported here.
 """
 
-from numerics.spikes.experiment import count, strength
+from numerics.spikes.measure import OneStepDraw, SpikeMeasurement, draw
 
-__all__ = ["count", "strength"]
+__all__ = ["OneStepDraw", "SpikeMeasurement", "draw"]
