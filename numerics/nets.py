@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "INITS",
     "MLP",
     "BatchedMLP",
+    "StackedReLUMLP",
     "batched_hidden_features",
     "batched_loss_grad",
     "RankTracker",
@@ -470,3 +472,56 @@ class BatchedMLP(nn.Module):
                 layer.linear.weight.copy_(self.weights[k][b])
                 layer.linear.bias.copy_(self.biases[k][b])
             model.beta.weight.copy_(self.beta[b])
+
+
+@dataclass
+class StackedReLUMLP:
+    """B independent ReLU MLPs d_0 → d_1 → … → d_L: h⁽⁰⁾ = x, z⁽ℓ⁾ = W_ℓ h⁽ℓ⁻¹⁾ (+ b_ℓ), h⁽ℓ⁾ = relu(z⁽ℓ⁾), f = z⁽ᴸ⁾.
+
+    The rank-collapse experiment's networks (`numerics.collapse`): per-layer widths, a linear last
+    layer and optional biases, unlike `BatchedMLP` (L hidden layers of one width, β readout).
+    ``weights[ℓ]`` has shape (B, d_{ℓ+1}, d_ℓ); ``biases`` is None (no biases) or a list of (B, d_{ℓ+1}).
+    ``bias_mask`` (B,) of 0/1 switches biases off network by network (a masked bias gets zero gradient
+    and stays at its initial value 0), so networks with and without biases train in one batch.
+    """
+
+    weights: list[torch.Tensor]
+    biases: list[torch.Tensor] | None
+    bias_mask: torch.Tensor | None = None
+
+    @property
+    def batch(self) -> int:
+        return int(self.weights[0].shape[0])
+
+    @property
+    def depth(self) -> int:
+        return len(self.weights)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return list(self.weights) + (list(self.biases) if self.biases is not None else [])
+
+    def forward(self, X: torch.Tensor, *, keep: bool = False):
+        """X: (N, d_0) shared, or (B, N, d_0) one input set per network. Outputs (B, N, K); with ``keep`` also the layer inputs h⁽ℓ⁻¹⁾ and pre-activations z⁽ℓ⁾, ℓ = 1..L."""
+        h = X.expand(self.batch, *X.shape) if X.ndim == 2 else X
+        inputs, pre = [], []
+        for i, W in enumerate(self.weights):
+            inputs.append(h)
+            z = torch.matmul(h, W.transpose(1, 2))
+            if self.biases is not None:
+                b = self.biases[i] if self.bias_mask is None else self.biases[i] * self.bias_mask[:, None]
+                z = z + b[:, None, :]
+            if keep:
+                z.retain_grad()
+            pre.append(z)
+            h = torch.relu(z) if i < self.depth - 1 else z
+        return (h, inputs, pre) if keep else h
+
+    def member(self, b: int) -> "StackedReLUMLP":
+        """Network ``b`` alone, as a batch of one, with fresh leaf tensors (copied); masked biases are dropped."""
+        ws = [W[b : b + 1].detach().clone().requires_grad_(True) for W in self.weights]
+        has_bias = self.biases is not None and (self.bias_mask is None or bool(self.bias_mask[b] != 0))
+        bs = [v[b : b + 1].detach().clone().requires_grad_(True) for v in self.biases] if has_bias else None
+        return StackedReLUMLP(ws, bs)
+
+    def has_bias(self, b: int) -> bool:
+        return self.biases is not None and (self.bias_mask is None or bool(self.bias_mask[b] != 0))

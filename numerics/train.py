@@ -7,8 +7,8 @@ t = 0, 1, …, ``steps`` − 1 of `fit` is:
 1. ``ev = evaluate(t, scale)``: the loss of each of the B networks trained together (a ``(B,)`` or
    scalar tensor), with an autograd graph, or with the gradients already computed (``Evaluation.grads``).
    ``scale`` is ``None`` while every member is alive, else a ``(B,)`` 0/1 mask to multiply the losses by.
-2. Divergence: member b stops at the first t where its loss is not finite, or exceeds
-   ``loss_limit(L(0))[b]`` when a limit is given (`blowup_limit` is the staircase's rule).
+2. Divergence: member b stops at the first t where its loss is not finite (NaN, +∞ or −∞), or
+   exceeds ``loss_limit(L(0))[b]`` when a limit is given (`blowup_limit` is the staircase's rule).
 3. Backward of Σ_b scale_b L_b (autograd; skipped when the evaluation holds gradients).
 4. At t in ``record_at``: ``on_record(t, ev, alive)``, which sees the parameters θ_t, the evaluation at
    θ_t and its gradient; it may return a ``(B,)`` mask of members to stop as well.
@@ -204,7 +204,7 @@ def fit(
         steps: optimiser steps.
         lr: learning rate; ``lr_at`` (a function of the step, or a list indexed by it) overrides it per step.
         optimizer: ``"adam"`` (``torch.optim.Adam``; ``fused=True``: its fused kernel) or ``"sgd"`` (with ``momentum``).
-        members: B, the networks trained together (the length of ``Evaluation.losses``).
+        members: B, the networks trained together (the length of ``Evaluation.losses``; another length is an error).
         loss_limit: maps the first losses L(0) to each member's loss limit; ``None``: only a
             non-finite loss is divergence.
         record_at: the steps at which ``on_record`` is called.
@@ -281,9 +281,12 @@ def _loop(params, evaluate, steps, lr, optimizer, momentum, fused, lr_at, B, los
             p.grad = None
         ev = evaluate(step, scale)
         losses = ev.losses.detach().reshape(-1)
+        if losses.numel() != B:
+            raise ValueError(f"evaluate must return one loss per member (members={B}), got {losses.numel()} "
+                             f"at step {step}")
         if limit is None:
             limit = loss_limit(losses) if loss_limit is not None else torch.full_like(losses, math.inf)
-        stopped = stop(~(losses <= limit), step)  # NaN compares False: caught too
+        stopped = stop(~(torch.isfinite(losses) & (losses <= limit)), step)
         if bool(alive.any()) and ev.grads is None and not stopped:
             (ev.losses.sum() if scale is None else (ev.losses * scale).sum()).backward()
         if step in record_at and bool(alive.any()):
@@ -324,13 +327,18 @@ def lbfgs_polish(
 ) -> torch.Tensor:
     """Full-batch L-BFGS with the strong Wolfe line search on ``objective()`` (a scalar), in place.
 
-    Used after Adam to reach a critical point to high accuracy. Returns the objective at the end.
+    Used after Adam to reach a critical point to high accuracy: at most ``max_iter`` iterations and
+    ``max_eval`` evaluations (torch's default 1.25·max_iter), stopping early when the largest gradient
+    entry is ≤ ``tolerance_grad`` or a step changes θ or the objective by less than ``tolerance_change``.
+    Returns the objective at the final θ (detached; ``LBFGS.step`` itself returns the first one).
     """
     params = list(params)
     max_iter = positive_int(max_iter, "max_iter")
-    opt = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter, max_eval=max_eval,
+    opt = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter,
+                            max_eval=None if max_eval is None else positive_int(max_eval, "max_eval"),
                             history_size=positive_int(history_size, "history_size"),
-                            tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
+                            tolerance_grad=nonnegative_float(tolerance_grad, "tolerance_grad"),
+                            tolerance_change=nonnegative_float(tolerance_change, "tolerance_change"),
                             line_search_fn="strong_wolfe")
 
     def closure():
@@ -339,4 +347,6 @@ def lbfgs_polish(
         loss.backward()
         return loss
 
-    return opt.step(closure)
+    opt.step(closure)
+    with torch.no_grad():
+        return objective().detach()

@@ -37,7 +37,7 @@ from numerics.bottleneck.measure import (
     representation_singular_values,
     tail_rms,
 )
-from numerics.bottleneck.nets import TrainResult, make_mlp, theta_norm2, train_full_batch
+from numerics.bottleneck.nets import BottleneckFit, make_mlp, theta_norm2, train_full_batch
 from numerics.bottleneck.task import BottleneckTask, make_task
 from numerics.progress import progress
 from numerics.experiment import ExperimentResult, check_profile, checks_frame, comparison_row
@@ -136,11 +136,11 @@ PROFILE_CONFIGS: dict[str, tuple[BottleneckConfig, ...]] = {
 _SAMPLES = {"test": 6, "quick": 10, "paper": 50}  # inputs per trained network for the (★) checks
 
 
-_TRAINED: dict[BottleneckConfig, tuple[torch.nn.Module, BottleneckTask, TrainResult]] = {}
+_TRAINED: dict[BottleneckConfig, tuple[torch.nn.Module, BottleneckTask, BottleneckFit]] = {}
 
 
 def trained_network(cfg: BottleneckConfig, quiet: bool = True, cache_dir: Path | None = None
-                    ) -> tuple[torch.nn.Module, BottleneckTask, TrainResult]:
+                    ) -> tuple[torch.nn.Module, BottleneckTask, BottleneckFit]:
     """Train one configuration, once per process (training is deterministic, so the result is cached).
 
     With ``cache_dir``, the trained parameters are also stored there (atomically, one file per
@@ -184,10 +184,10 @@ def _load(cfg: BottleneckConfig, path: Path):
     task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
     model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias)
     model.load_state_dict(blob["state"])
-    return model, task, TrainResult(**blob["result"])
+    return model, task, BottleneckFit(**blob["result"])
 
 
-def _train(cfg: BottleneckConfig, quiet: bool) -> tuple[torch.nn.Module, BottleneckTask, TrainResult]:
+def _train(cfg: BottleneckConfig, quiet: bool) -> tuple[torch.nn.Module, BottleneckTask, BottleneckFit]:
     task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
     model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias, scale=cfg.init_scale,
                      generator=torch.Generator().manual_seed(cfg.seed))

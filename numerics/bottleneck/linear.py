@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from numerics.bottleneck.nets import make_deep_linear, weight_matrices
-from numerics.validation import as_matrix, nonnegative_float, positive_int
+from numerics.train import Evaluation, fit, lbfgs_polish
+from numerics.validation import as_matrix, nonnegative_float, nonnegative_int, positive_float, positive_int
 from numerics.ranks import singular_values
 from theory.bottleneck import DEEP_LINEAR_COST, linear_representation_cost, minimal_norm_factor_singular_values
 
@@ -71,12 +72,17 @@ def train_deep_linear(
         A: ``(m, n)`` target map.
         depth: L >= 1; width: hidden width (default max(m, n)).
         weight_decay: λ > 0 (λ = 0 has no balanced critical points to reach).
+        adam_steps: Adam steps (`numerics.train.fit`; lr × 0.1 for the last quarter), then
+            lbfgs_steps: L-BFGS iterations (`numerics.train.lbfgs_polish`) to reach the critical point.
     """
     A = torch.as_tensor(as_matrix(A, "A"))
     L = positive_int(depth, "depth")
     lam = nonnegative_float(weight_decay, "weight_decay")
     if lam == 0:
         raise ValueError("weight_decay must be > 0, got 0.0")
+    adam_steps = nonnegative_int(adam_steps, "adam_steps")
+    lbfgs_steps = nonnegative_int(lbfgs_steps, "lbfgs_steps")
+    lr = positive_float(lr, "lr")
     m, n = A.shape
     width = positive_int(width if width is not None else max(m, n), "width")
     net = make_deep_linear(n, width, L, m, scale=0.7, generator=torch.Generator().manual_seed(seed))
@@ -88,25 +94,14 @@ def train_deep_linear(
             P = P @ W
         return ((P - A) ** 2).sum() + lam * sum((W * W).sum() for W in Ws)
 
-    opt = torch.optim.Adam(Ws, lr=lr)
-    for step in range(adam_steps):
-        if step == (3 * adam_steps) // 4:
-            opt.param_groups[0]["lr"] = lr * 0.1
-        opt.zero_grad(set_to_none=True)
-        loss = objective()
-        loss.backward()
-        opt.step()
-    lbfgs = torch.optim.LBFGS(Ws, lr=1.0, max_iter=lbfgs_steps, tolerance_grad=1e-13, tolerance_change=1e-16,
-                              history_size=50, line_search_fn="strong_wolfe")
-
-    def closure():
-        lbfgs.zero_grad(set_to_none=True)
-        loss = objective()
-        loss.backward()
-        return loss
-
-    lbfgs.step(closure)
-    lbfgs.zero_grad(set_to_none=True)
+    drop_step, dropped_lr = (3 * adam_steps) // 4, lr * 0.1
+    if adam_steps:
+        fit(Ws, lambda step, scale: Evaluation(objective()), steps=adam_steps, lr=lr,
+            lr_at=lambda step: lr if step < drop_step else dropped_lr)
+    if lbfgs_steps:
+        lbfgs_polish(Ws, objective, max_iter=lbfgs_steps)
+    for W in Ws:
+        W.grad = None
     objective().backward()
     grad_norm = float(torch.sqrt(sum((W.grad**2).sum() for W in Ws)))
     with torch.no_grad():
@@ -119,5 +114,6 @@ def train_deep_linear(
         target = minimal_norm_factor_singular_values(sP[:rank], L)
         err = max(float(np.max(np.abs(s[:rank] - target))) for s in layer_sv)
         norm2 = float(sum((W.double() ** 2).sum() for W in Ws))
-        fit = float(torch.linalg.norm(P - A) / torch.linalg.norm(A))
-    return LinearFit(L, rank, lam, norm2, linear_representation_cost(sP[:rank], L), sP, layer_sv, err, fit, grad_norm)
+        fit_error = float(torch.linalg.norm(P - A) / torch.linalg.norm(A))
+    return LinearFit(L, rank, lam, norm2, linear_representation_cost(sP[:rank], L), sP, layer_sv, err, fit_error,
+                     grad_norm)

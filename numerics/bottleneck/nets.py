@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from numerics.progress import progress
+from numerics.train import Evaluation, fit
 from numerics.validation import nonnegative_float, positive_float, positive_int
 
-__all__ = ["make_mlp", "weight_matrices", "theta_norm2", "TrainResult", "train_full_batch", "objective_terms", "make_deep_linear"]
+__all__ = ["make_mlp", "weight_matrices", "theta_norm2", "BottleneckFit", "train_full_batch", "objective_terms", "make_deep_linear"]
 
 
 def make_mlp(
@@ -70,8 +69,8 @@ def theta_norm2(model: nn.Module) -> float:
 
 
 @dataclass
-class TrainResult:
-    """Final objective terms of a full-batch run; ``diverged`` when the loss stopped being finite."""
+class BottleneckFit:
+    """Final objective terms of a `train_full_batch` run; ``diverged`` when the loss stopped being finite."""
 
     steps: int
     mse: float
@@ -98,13 +97,15 @@ def train_full_batch(
     record_every: int = 0,
     quiet: bool = True,
     desc: str = "train",
-) -> TrainResult:
+) -> BottleneckFit:
     """Adam on (1/N)Σ‖f(x_i) − y_i‖² + λ_t‖θ‖², lr × ``lr_drop`` after ``lr_drop_at`` of the steps (research note §4.3).
 
     λ_t = ``weight_decay`` throughout, or with ``weight_decay_start`` a continuation: λ_t =
     weight_decay_start until step anneal[0]·steps, geometric from there to ``weight_decay`` at
     anneal[1]·steps, then ``weight_decay`` (the objective whose terms and gradient norm are reported).
-    Trains ``model`` in place in its own dtype; ``x``, ``y`` are cast to it.
+    Trains ``model`` in place in its own dtype through `numerics.train.fit` (``x``, ``y`` are cast to
+    it); a non-finite objective is divergence. With ``record_every`` = k > 0, ``history`` holds λ_t, the
+    terms, C_λt(θ_t) and ‖∇C_λt(θ_t)‖ at every k-th step and the last.
     """
     lam = nonnegative_float(weight_decay, "weight_decay")
     steps = positive_int(steps, "steps")
@@ -117,49 +118,34 @@ def train_full_batch(
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"x and y must have the same number of rows, got {x.shape[0]} and {y.shape[0]}")
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr)
     drop_step = int(round(lr_drop_at * steps))
-    mse = norm2 = grad_norm = float("nan")
-    t0 = time.perf_counter()
+    dropped_lr = lr * lr_drop
+    history: list[dict] = []
+
+    def evaluate(step: int, scale: torch.Tensor | None) -> Evaluation:
+        lam_t = schedule(step)
+        mse_t = ((model(x) - y) ** 2).sum(dim=1).mean()
+        norm_t = sum((p * p).sum() for p in params)
+        return Evaluation(mse_t + lam_t * norm_t, values={"weight_decay": lam_t, "mse": mse_t, "theta_norm2": norm_t})
+
+    def on_record(step: int, ev: Evaluation, alive: torch.Tensor) -> None:
+        g = math.sqrt(sum(float((p.grad.double() ** 2).sum()) for p in params))
+        history.append({"step": step, "weight_decay": ev.values["weight_decay"], "mse": float(ev.values["mse"].detach()),
+                        "theta_norm2": float(ev.values["theta_norm2"].detach()), "objective": float(ev.losses.detach()),
+                        "grad_norm": g})
+
+    record_at = [s for s in range(steps) if s % record_every == 0 or s == steps - 1] if record_every else []
     # Shrinking weights make float32 gradients of deep nets subnormal, and subnormal arithmetic on a CPU
-    # is ~100× slower (an L = 25 step went from 0.15 s to 6 s); flush them to zero while training.
-    flushed = torch.set_flush_denormal(True)
-    try:
-        history, diverged = _adam_loop(model, x, y, params, opt, schedule, steps, drop_step, lr * lr_drop,
-                                       record_every, quiet, desc)
-    finally:
-        if flushed:
-            torch.set_flush_denormal(False)
-    seconds = time.perf_counter() - t0
+    # is ~100× slower (an L = 25 step went from 0.15 s to 6 s): fit flushes them to zero while training.
+    res = fit(params, evaluate, steps=steps, lr=lr, lr_at=lambda step: lr if step < drop_step else dropped_lr,
+              record_at=record_at, on_record=on_record, flush_denormal=True, quiet=quiet, desc=desc)
+    diverged = res.any_diverged
+    mse = norm2 = grad_norm = float("nan")
     if not diverged:
         mse, norm2, grad_norm = objective_terms(model, x, y, lam)
         diverged = not (math.isfinite(mse) and math.isfinite(norm2))
-    return TrainResult(steps=steps, mse=mse, theta_norm2=norm2, objective=mse + lam * norm2, diverged=diverged,
-                       history=history, grad_norm=grad_norm, seconds=seconds)
-
-
-def _adam_loop(model, x, y, params, opt, schedule, steps, drop_step, dropped_lr, record_every, quiet, desc):
-    history: list[dict] = []
-    diverged = False
-    for step in progress(range(steps), total=steps, desc=desc, quiet=quiet):
-        if step == drop_step:
-            for group in opt.param_groups:
-                group["lr"] = dropped_lr
-        lam_t = schedule(step)
-        opt.zero_grad(set_to_none=True)
-        mse_t = ((model(x) - y) ** 2).sum(dim=1).mean()
-        norm_t = sum((p * p).sum() for p in params)
-        loss = mse_t + lam_t * norm_t
-        if not torch.isfinite(loss):
-            diverged = True
-            break
-        loss.backward()
-        opt.step()
-        if record_every and (step % record_every == 0 or step == steps - 1):
-            g = math.sqrt(sum(float((p.grad.double() ** 2).sum()) for p in params))
-            history.append({"step": step, "weight_decay": lam_t, "mse": float(mse_t.detach()), "theta_norm2": float(norm_t.detach()),
-                            "objective": float(loss.detach()), "grad_norm": g})
-    return history, diverged
+    return BottleneckFit(steps=steps, mse=mse, theta_norm2=norm2, objective=mse + lam * norm2, diverged=diverged,
+                         history=history, grad_norm=grad_norm, seconds=res.seconds_total)
 
 
 def _weight_decay_schedule(lam: float, start: float | None, anneal: tuple[float, float], steps: int):

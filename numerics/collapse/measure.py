@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from numerics.collapse.model import DTYPE, BatchedMLP, data_loss, one_thread
+from numerics.collapse.model import DTYPE, data_loss, one_thread
+from numerics.nets import StackedReLUMLP
 from numerics.ranks import dist_to_rank, numerical_rank, singular_values
 
 RANK_RTOL = 1e-2  # numerical rank: #{σ_j > 1e-2·σ_1} (research note §6, Run B)
@@ -88,7 +89,7 @@ class LayerArrays:
 
 
 @one_thread
-def layer_arrays(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str) -> LayerArrays:
+def layer_arrays(net: StackedReLUMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str) -> LayerArrays:
     """One forward/backward of Φ_λ at ``net`` (a batch of one); G_ℓ is N·∂𝓛/∂z⁽ℓ⁾ from autograd."""
     if net.batch != 1:
         raise ValueError(f"net must be a single network (batch of one), got batch {net.batch}")
@@ -115,7 +116,7 @@ def layer_arrays(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, loss
     )
 
 
-def measure_network(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str, K: int) -> NetworkMeasure:
+def measure_network(net: StackedReLUMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str, K: int) -> NetworkMeasure:
     """Every quantity of the bounds at ``net`` (a batch of one), in float64."""
     arr = layer_arrays(net, X, y, lam, loss)
     N = X.shape[0]

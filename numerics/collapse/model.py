@@ -1,4 +1,4 @@
-"""Data, batched ReLU MLPs, losses and training for the rank-collapse experiment (numerics.collapse.experiment).
+"""Data, losses and training of batched ReLU MLPs (`numerics.nets.StackedReLUMLP`) for the rank-collapse experiment.
 
 Objective (derived here: proofs_notes/collapse.md §1):
     Φ_λ(θ) = (1/N) Σ_i ℓ(f(x_i), y_i) + (λ/2) Σ_ℓ ‖W_ℓ‖_F²   (biases, if any, are not regularised).
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from numerics.nets import StackedReLUMLP
 from numerics.threads import limit_threads
+from numerics.train import Evaluation, fit, lbfgs_polish
 from numerics.validation import nonnegative_float, nonnegative_int, one_of, positive_float, positive_int
 
 LOSSES = ("mse", "ce")
@@ -56,58 +58,7 @@ def gaussian_mixture(
     return Mixture(X=means[y] + s * xi, y=y, means=means, spread=s, K=K)
 
 
-@dataclass
-class BatchedMLP:
-    """B independent ReLU MLPs d_0 → d_1 → … → d_L: z⁽ℓ⁾ = W_ℓ h⁽ℓ⁻¹⁾ (+ b_ℓ), h⁽ℓ⁾ = relu(z⁽ℓ⁾), f = z⁽ᴸ⁾.
-
-    ``weights[ℓ]`` has shape (B, d_{ℓ+1}, d_ℓ); ``biases`` is None (no biases) or a list of (B, d_{ℓ+1}).
-    ``bias_mask`` (B,) of 0/1 switches biases off network by network (a masked bias gets zero gradient
-    and stays at its initial value 0), so networks with and without biases train in one batch.
-    """
-
-    weights: list[torch.Tensor]
-    biases: list[torch.Tensor] | None
-    bias_mask: torch.Tensor | None = None
-
-    @property
-    def batch(self) -> int:
-        return int(self.weights[0].shape[0])
-
-    @property
-    def depth(self) -> int:
-        return len(self.weights)
-
-    def parameters(self) -> list[torch.Tensor]:
-        return list(self.weights) + (list(self.biases) if self.biases is not None else [])
-
-    def forward(self, X: torch.Tensor, *, keep: bool = False):
-        """X: (N, d_0) shared, or (B, N, d_0) one input set per network. Outputs (B, N, K); with ``keep`` also the layer inputs h⁽ℓ⁻¹⁾ and pre-activations z⁽ℓ⁾, ℓ = 1..L."""
-        h = X.expand(self.batch, *X.shape) if X.ndim == 2 else X
-        inputs, pre = [], []
-        for i, W in enumerate(self.weights):
-            inputs.append(h)
-            z = torch.matmul(h, W.transpose(1, 2))
-            if self.biases is not None:
-                b = self.biases[i] if self.bias_mask is None else self.biases[i] * self.bias_mask[:, None]
-                z = z + b[:, None, :]
-            if keep:
-                z.retain_grad()
-            pre.append(z)
-            h = torch.relu(z) if i < self.depth - 1 else z
-        return (h, inputs, pre) if keep else h
-
-    def member(self, b: int) -> "BatchedMLP":
-        """Network ``b`` alone, as a batch of one, with fresh leaf tensors (copied); masked biases are dropped."""
-        ws = [W[b : b + 1].detach().clone().requires_grad_(True) for W in self.weights]
-        has_bias = self.biases is not None and (self.bias_mask is None or bool(self.bias_mask[b] != 0))
-        bs = [v[b : b + 1].detach().clone().requires_grad_(True) for v in self.biases] if has_bias else None
-        return BatchedMLP(ws, bs)
-
-    def has_bias(self, b: int) -> bool:
-        return self.biases is not None and (self.bias_mask is None or bool(self.bias_mask[b] != 0))
-
-
-def init_mlp(widths, bias_flags, *, generator: torch.Generator) -> BatchedMLP:
+def init_mlp(widths, bias_flags, *, generator: torch.Generator) -> StackedReLUMLP:
     """One draw of PyTorch's default nn.Linear init, W, b ~ U(−1/√d_in, 1/√d_in) (float64, from ``generator``),
     copied to every network: networks of a batch start from the same point and differ only in λ, loss,
     data and whether biases are switched on (``bias_flags``, one bool per network; biases start at 0 where off).
@@ -128,9 +79,9 @@ def init_mlp(widths, bias_flags, *, generator: torch.Generator) -> BatchedMLP:
         bs.append(v.repeat(B, 1))
     mask = torch.tensor(flags, dtype=DTYPE)
     if not any(flags):
-        return BatchedMLP(ws, None)
+        return StackedReLUMLP(ws, None)
     bs = [(v * mask[:, None]).requires_grad_(True) for v in bs]
-    return BatchedMLP(ws, bs, None if all(flags) else mask)
+    return StackedReLUMLP(ws, bs, None if all(flags) else mask)
 
 
 def data_loss(out: torch.Tensor, y: torch.Tensor, loss) -> torch.Tensor:
@@ -157,7 +108,7 @@ def data_loss(out: torch.Tensor, y: torch.Tensor, loss) -> torch.Tensor:
     return torch.where(is_ce, parts["ce"], parts["mse"])
 
 
-def objective(model: BatchedMLP, X: torch.Tensor, y: torch.Tensor, lams: torch.Tensor, loss):
+def objective(model: StackedReLUMLP, X: torch.Tensor, y: torch.Tensor, lams: torch.Tensor, loss):
     """(Φ per network (B,), data loss per network (B,)); Φ = 𝓛 + (λ/2)Σ_ℓ‖W_ℓ‖_F²."""
     L = data_loss(model.forward(X), y, loss)
     reg = sum(W.square().sum(dim=(1, 2)) for W in model.weights)
@@ -166,15 +117,16 @@ def objective(model: BatchedMLP, X: torch.Tensor, y: torch.Tensor, lams: torch.T
 
 @one_thread
 def train_adam(
-    model: BatchedMLP, X: np.ndarray, y: np.ndarray, lams, loss, *, steps: int, lr: float = 1e-3,
+    model: StackedReLUMLP, X: np.ndarray, y: np.ndarray, lams, loss, *, steps: int, lr: float = 1e-3,
     lr_final: float | None = None, progress_cb=None
-) -> BatchedMLP:
+) -> StackedReLUMLP:
     """Full-batch Adam on Σ_b Φ_{λ_b}(θ_b), in place; Adam is elementwise, so networks do not interact.
 
     The step size decays geometrically from ``lr`` to ``lr_final`` (default: constant ``lr``).
 
-    X: (N, d_0) shared or (B, N, d_0) per network; ``loss`` one name or one per network (see `data_loss`).
-    ``progress_cb(k)`` is called every 100 steps with k = 100.
+    Trains through `numerics.train.fit`: a network whose Φ stops being finite stops there, the others go
+    on bit-unchanged. X: (N, d_0) shared or (B, N, d_0) per network; ``loss`` one name or one per network
+    (see `data_loss`). ``progress_cb(100)`` is called at every 100th step.
     """
     steps = nonnegative_int(steps, "steps")
     lr = positive_float(lr, "lr")
@@ -183,21 +135,24 @@ def train_adam(
     Xt = torch.as_tensor(X, dtype=DTYPE)
     yt = torch.as_tensor(y, dtype=torch.long)
     lam_t = _lams(lams, model.batch)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for step in range(steps):
-        opt.param_groups[0]["lr"] = lr * decay**step
-        opt.zero_grad(set_to_none=True)
+    if steps == 0:
+        return model
+
+    def evaluate(step: int, scale: torch.Tensor | None) -> Evaluation:
         phi, _ = objective(model, Xt, yt, lam_t, loss)
-        phi.sum().backward()
-        opt.step()
-        if progress_cb is not None and (step + 1) % 100 == 0:
-            progress_cb(100)
+        return Evaluation(phi)
+
+    def tick(step: int, ev: Evaluation, alive: torch.Tensor) -> None:
+        progress_cb(100)
+
+    fit(model.parameters(), evaluate, steps=steps, lr=lr, lr_at=lambda step: lr * decay**step, members=model.batch,
+        record_at=range(99, steps, 100) if progress_cb is not None else (), on_record=tick)
     return model
 
 
 @one_thread
-def refine_lbfgs(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str, *, iters: int, history: int = 50) -> BatchedMLP:
-    """Full-batch L-BFGS (strong Wolfe line search) on Φ_λ of one network (batch of one); returns a new network."""
+def refine_lbfgs(net: StackedReLUMLP, X: np.ndarray, y: np.ndarray, lam: float, loss: str, *, iters: int, history: int = 50) -> StackedReLUMLP:
+    """Full-batch L-BFGS (`numerics.train.lbfgs_polish`, strong Wolfe) on Φ_λ of one network (batch of one); returns a new network."""
     if net.batch != 1:
         raise ValueError(f"refine_lbfgs takes one network (batch of one), got batch {net.batch}")
     one_of(loss, "loss", LOSSES)
@@ -206,25 +161,9 @@ def refine_lbfgs(net: BatchedMLP, X: np.ndarray, y: np.ndarray, lam: float, loss
     Xt = torch.as_tensor(X, dtype=DTYPE)
     yt = torch.as_tensor(y, dtype=torch.long)
     lam_t = _lams([lam], 1)
-    opt = torch.optim.LBFGS(
-        net.parameters(),
-        lr=1.0,
-        max_iter=iters,
-        max_eval=int(iters * 1.25) + 1,
-        history_size=positive_int(history, "history"),
-        tolerance_grad=1e-14,
-        tolerance_change=1e-16,
-        line_search_fn="strong_wolfe",
-    )
-
-    def closure():
-        opt.zero_grad(set_to_none=True)
-        phi, _ = objective(net, Xt, yt, lam_t, loss)
-        total = phi.sum()
-        total.backward()
-        return total
-
-    opt.step(closure)
+    lbfgs_polish(net.parameters(), lambda: objective(net, Xt, yt, lam_t, loss)[0].sum(), max_iter=iters,
+                 max_eval=int(iters * 1.25) + 1, history_size=positive_int(history, "history"), tolerance_grad=1e-14,
+                 tolerance_change=1e-16)
     return net
 
 

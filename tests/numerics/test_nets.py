@@ -162,3 +162,29 @@ def test_batched_rejects_mixed_shapes():
         BatchedMLP.from_modules([MLP(1, 8, 2, seed=0), MLP(1, 9, 2, seed=0)])
 
 
+
+
+def test_stacked_relu_mlp_is_per_member_relu_layers_with_masked_biases():
+    from numerics.nets import StackedReLUMLP
+
+    g = torch.Generator().manual_seed(0)
+    widths = [3, 5, 4, 2]
+    ws = [torch.randn(2, d_out, d_in, generator=g, dtype=torch.float64).requires_grad_(True)
+          for d_in, d_out in zip(widths, widths[1:])]
+    bs = [torch.randn(2, d_out, generator=g, dtype=torch.float64).requires_grad_(True) for d_out in widths[1:]]
+    net = StackedReLUMLP(ws, bs, torch.tensor([1.0, 0.0], dtype=torch.float64))
+    x = torch.randn(7, 3, generator=g, dtype=torch.float64)
+    out, inputs, pre = net.forward(x, keep=True)
+    assert net.batch == 2 and net.depth == 3 and out.shape == (2, 7, 2)
+    out, pre = out.detach(), [z.detach() for z in pre]
+    for b in range(2):
+        h = x
+        for ell, (W, v) in enumerate(zip([W.detach() for W in ws], [v.detach() for v in bs])):
+            z = h @ W[b].T + (v[b] if b == 0 else 0.0)  # member 1's biases are masked off
+            torch.testing.assert_close(pre[ell][b], z, rtol=1e-14, atol=1e-14)
+            h = torch.relu(z) if ell < 2 else z  # the last layer is linear
+        torch.testing.assert_close(out[b], h, rtol=1e-14, atol=1e-14)
+        alone = net.member(b)
+        assert alone.batch == 1 and alone.has_bias(0) == (b == 0) and net.has_bias(b) == (b == 0)
+        torch.testing.assert_close(alone.forward(x)[0].detach(), out[b], rtol=0, atol=0)
+    assert len(net.parameters()) == 6 and len(net.member(1).parameters()) == 3

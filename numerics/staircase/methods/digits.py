@@ -24,13 +24,13 @@ import pandas as pd
 import torch
 from torch import nn
 
-from numerics.progress import progress
 from numerics.validation import as_matrix, positive_float, positive_int, to_numpy
 from numerics.nets import MLP, make_generator
 from numerics.tracking import RankTracker
 from numerics.quadrature import check_convention
 from numerics.ranks import epsilon_rank
 from numerics.staircase.training import column
+from numerics.train import Evaluation, fit
 
 __all__ = [
     "ClassificationData",
@@ -167,7 +167,8 @@ def train_classifier(
     samples (see the module docstring). Returns a trajectory ``step, loss, accuracy, eps_rank``
     (last hidden layer) and ``eps_rank_<layer>`` for each tracked layer, and the trained model.
     With ``"paper"`` in ``conventions`` the same features also give ``eps_rank@paper`` and
-    ``eps_rank_<layer>@paper``: unit weights (`paper_weights`), count |λ| > ε.
+    ``eps_rank_<layer>@paper``: unit weights (`paper_weights`), count |λ| > ε. Trains through
+    `numerics.train.fit`; a non-finite loss stops training, with a last row ``diverged = True`` at that step.
     """
     if not isinstance(data, ClassificationData):
         raise TypeError(f"data must be a ClassificationData (see classification_data), got {type(data).__name__}")
@@ -186,34 +187,40 @@ def train_classifier(
     names = model.layer_names
     tracker = RankTracker(model, names, weights=monte_carlo_weights(data.n_samples), eps=eps)
     unit = paper_weights(data.n_samples)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     rows = []
-    try:
-        for step in progress(range(steps + 1), total=steps + 1, desc="digits", quiet=quiet):
-            opt.zero_grad(set_to_none=True)
-            logits = model(x)
-            loss = nn.functional.cross_entropy(logits, y)
-            if not torch.isfinite(loss):
+
+    def record(step: int, logits: torch.Tensor, loss: torch.Tensor) -> None:
+        row = {"step": step, "loss": loss.item(), "accuracy": float((logits.argmax(1) == y).double().mean()),
+               "diverged": False}
+        if "integral" in conventions:
+            ranks = tracker.ranks()
+            for name in names:
+                row[f"eps_rank_{name}"] = ranks[(name, tracker.eps[0])]
+        if "paper" in conventions:
+            for name in names:
+                row[column(f"eps_rank_{name}", "paper")] = epsilon_rank(
+                    tracker.latest_features(name), eps, unit, absolute=True)
+        for c in conventions:
+            row[column("eps_rank", c)] = row[column(f"eps_rank_{names[-1]}", c)]
+        rows.append(row)
+
+    def evaluate(step: int, scale: torch.Tensor | None) -> Evaluation:
+        logits = model(x)
+        return Evaluation(nn.functional.cross_entropy(logits, y), values={"logits": logits})
+
+    def on_record(step: int, ev: Evaluation | None, alive: torch.Tensor) -> None:
+        if ev is None:  # the final parameters: one more forward, which the tracker sees
+            ev = evaluate(step, None)
+            if not torch.isfinite(ev.losses):
                 rows.append({"step": step, "loss": float("nan"), "diverged": True})
-                break
-            if step % record_every == 0 or step == steps:
-                row = {"step": step, "loss": loss.item(),
-                       "accuracy": float((logits.argmax(1) == y).double().mean()), "diverged": False}
-                if "integral" in conventions:
-                    ranks = tracker.ranks()
-                    for name in names:
-                        row[f"eps_rank_{name}"] = ranks[(name, tracker.eps[0])]
-                if "paper" in conventions:
-                    for name in names:
-                        row[column(f"eps_rank_{name}", "paper")] = epsilon_rank(
-                            tracker.latest_features(name), eps, unit, absolute=True)
-                for c in conventions:
-                    row[column("eps_rank", c)] = row[column(f"eps_rank_{names[-1]}", c)]
-                rows.append(row)
-            if step == steps:
-                break
-            loss.backward()
-            opt.step()
+                return
+        record(step, ev.values["logits"], ev.losses)
+
+    try:
+        res = fit(list(model.parameters()), evaluate, steps=steps, lr=lr, record_at=range(0, steps, record_every),
+                  on_record=on_record, final_record=True, quiet=quiet, desc="digits")
     finally:
         tracker.remove()
+    if res.any_diverged:
+        rows.append({"step": res.diverged[0], "loss": float("nan"), "diverged": True})
     return pd.DataFrame.from_records(rows), model

@@ -29,11 +29,11 @@ import scipy.sparse.linalg
 import torch
 from torch import nn
 
-from numerics.progress import progress
 from numerics.validation import as_matrix, positive_float, positive_int
 from numerics.quadrature import Quadrature, check_convention, gauss_legendre, paper_tensor_grid, tensor_grid
 from numerics.ranks import epsilon_rank
 from numerics.staircase.training import column
+from numerics.train import Evaluation, fit
 
 __all__ = [
     "POISSON_BOX",
@@ -211,7 +211,8 @@ def train_pinn(
     interior quadrature (M = Φᵀ diag(w) Φ ≈ ∫_Ω φ_i φ_j). With ``"paper"`` in ``conventions`` the
     same network's ranks on the uniform ``paper_m_per_side``² grid with unit weights (default: as many
     points per side as the interior rule), counted |λ| > ε, go to ``eps_rank@paper`` and
-    ``eps_rank_l{k}@paper``. A non-finite loss stops training and the last row gets ``diverged = True``.
+    ``eps_rank_l{k}@paper``. Trains through `numerics.train.fit`: a non-finite loss stops training and
+    the last row, at that step, gets ``diverged = True`` (NaN ranks where the features are not finite).
     """
     steps = positive_int(steps, "steps")
     lr = positive_float(lr, "lr")
@@ -234,7 +235,6 @@ def train_pinn(
         grids["paper"] = (torch.tensor(np.array(pg.points), dtype=dtype), np.array(pg.weights), True)
     w64 = np.array(problem.interior.weights)
     exact_norm = math.sqrt(float(np.sum(w64 * problem.exact**2)))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     rows: list[dict[str, Any]] = []
 
     def record(step: int, residual: float, boundary: float, diverged: bool = False) -> None:
@@ -249,23 +249,27 @@ def train_pinn(
             with torch.no_grad():
                 feats_c = feats if c == "integral" else model.hidden_features(x_c)
             for k, f in enumerate(feats_c, start=1):
-                row[column(f"eps_rank_l{k}", c)] = epsilon_rank(f.double().numpy(), eps, w_c, absolute=absolute)
+                f = f.double().numpy()
+                # a diverged network's features may be NaN: no rank to count there
+                row[column(f"eps_rank_l{k}", c)] = (epsilon_rank(f, eps, w_c, absolute=absolute)
+                                                    if not diverged or np.all(np.isfinite(f)) else math.nan)
             row[column("eps_rank", c)] = row[column(f"eps_rank_l{len(feats_c)}", c)]
         rows.append(row)
 
-    for step in progress(range(steps + 1), total=steps + 1, desc=label or "pinn", quiet=quiet):
-        opt.zero_grad(set_to_none=True)
-        last = step == steps
-        residual, boundary = pinn_losses(model, tens, create_graph=not last)
-        loss = residual + boundary
-        r_val, b_val = residual.item(), boundary.item()
-        if not math.isfinite(r_val + b_val):
-            record(step, r_val, b_val, diverged=True)
-            break
-        if step % record_every == 0 or last:
-            record(step, r_val, b_val)
-        if last:
-            break
-        loss.backward()
-        opt.step()
+    def evaluate(step: int, scale: torch.Tensor | None) -> Evaluation:
+        residual, boundary = pinn_losses(model, tens)
+        return Evaluation(residual + boundary, values={"residual": residual.item(), "boundary": boundary.item()})
+
+    def on_record(step: int, ev: Evaluation | None, alive: torch.Tensor) -> None:
+        if ev is None:  # the final parameters, evaluated once more without a graph for the Laplacian
+            residual, boundary = pinn_losses(model, tens, create_graph=False)
+            r_val, b_val = residual.item(), boundary.item()
+            record(step, r_val, b_val, diverged=not math.isfinite(r_val + b_val))
+        else:
+            record(step, ev.values["residual"], ev.values["boundary"])
+
+    res = fit(list(model.parameters()), evaluate, steps=steps, lr=lr, record_at=range(0, steps, record_every),
+              on_record=on_record, final_record=True, quiet=quiet, desc=label or "pinn")
+    if res.any_diverged:
+        record(res.diverged[0], res.last.values["residual"], res.last.values["boundary"], diverged=True)
     return pd.DataFrame.from_records(rows)

@@ -343,6 +343,27 @@ def test_weight_decay_continuation_schedule_and_final_objective():
     assert res.grad_norm > 0 and res.seconds > 0
 
 
+def test_train_full_batch_records_every_k_steps_and_stops_at_a_non_finite_loss():
+    from numerics.bottleneck.nets import BottleneckFit, make_mlp, train_full_batch
+
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(20, 3, generator=g), torch.randn(20, 2, generator=g)
+    model = make_mlp(3, 8, 4, 2, generator=torch.Generator().manual_seed(0))
+    res = train_full_batch(model, x, y, weight_decay=1e-3, steps=30, lr=1e-2, record_every=7)
+    assert isinstance(res, BottleneckFit) and not res.diverged
+    assert [h["step"] for h in res.history] == [0, 7, 14, 21, 28, 29]
+    h0 = res.history[0]  # the objective at θ_0, before the first update
+    assert h0["objective"] == pytest.approx(h0["mse"] + 1e-3 * h0["theta_norm2"], rel=1e-6)
+    with torch.no_grad():
+        fresh = make_mlp(3, 8, 4, 2, generator=torch.Generator().manual_seed(0))
+        assert h0["mse"] == pytest.approx(float(((fresh(x) - y) ** 2).sum(dim=1).mean()), rel=1e-6)
+    # a huge step overflows float32 after the first update: divergence, no final terms
+    wild = make_mlp(3, 8, 4, 2, scale=30.0, generator=torch.Generator().manual_seed(0))
+    res = train_full_batch(wild, x, y, weight_decay=1e-3, steps=40, lr=1e30, record_every=3)
+    assert res.diverged and np.isnan(res.mse) and np.isnan(res.objective)
+    assert [h["step"] for h in res.history] == [0]
+
+
 def test_figures_are_returned_not_saved():
     import matplotlib
     from matplotlib.figure import Figure

@@ -77,6 +77,18 @@ def test_batched_adam_equals_training_each_network_alone():
             np.testing.assert_allclose(Wb.detach().numpy(), Wa.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_train_adam_reports_progress_every_100_steps_and_zero_steps_is_a_no_op():
+    mix = gaussian_mixture(K, 5, 6, 0.5, seed=1)
+    net = init_mlp([5, 4, K], [False], generator=torch.Generator().manual_seed(2))
+    before = [p.detach().clone() for p in net.parameters()]
+    train_adam(net, mix.X, mix.y, [1e-2], "mse", steps=0)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    calls = []
+    train_adam(net, mix.X, mix.y, [1e-2], "mse", steps=250, lr=1e-2, lr_final=1e-3, progress_cb=calls.append)
+    assert calls == [100, 100]
+    assert not torch.equal(before[0], net.weights[0].detach())
+
+
 def test_lbfgs_reduces_the_stationarity_residual():
     net, mix = _tiny(lam=1e-2, loss="ce", steps=200)
     before = measure_network(net.member(0), mix.X, mix.y, 1e-2, "ce", K).residual

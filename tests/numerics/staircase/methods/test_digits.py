@@ -86,6 +86,16 @@ def test_train_classifier_on_user_arrays_is_reproducible():
         train_classifier((X, y))
 
 
+def test_train_classifier_stops_at_a_non_finite_loss():
+    rng = np.random.default_rng(0)
+    data = classification_data(rng.standard_normal((40, 6)), rng.integers(0, 3, 40))
+    traj, _ = train_classifier(data, width=6, steps=20, record_every=3, lr=1e308)  # the first step overflows
+    assert traj["step"].tolist() == [0, 1] and traj["diverged"].tolist() == [False, True]
+    assert np.isfinite(traj["loss"].iloc[0]) and np.isnan(traj["loss"].iloc[1])
+    traj, _ = train_classifier(data, width=6, steps=7, record_every=3)
+    assert traj["step"].tolist() == [0, 3, 6, 7] and not traj["diverged"].any()
+
+
 def test_bottleneck_classifier_layer_names():
     model = BottleneckClassifier(64, 10, width=30, depth=2, generator=make_generator(0))
     assert model.layer_names == ["encoder", "head.layers.0", "head.layers.1"]

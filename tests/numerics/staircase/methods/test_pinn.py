@@ -151,3 +151,22 @@ def test_train_pinn_records_both_conventions_from_the_same_network():
     assert "eps_rank" not in wider.columns and wider["eps_rank@paper"].iloc[0] >= row["eps_rank@paper"]
     with pytest.raises(ValueError, match="convention"):
         train_pinn(make(), problem, steps=1, conventions=("both",))
+
+
+def test_train_pinn_divergence_gives_a_last_row_marked_diverged():
+    problem = poisson_problem(8, 16)
+    # an output layer scaled 1e30 overflows the float32 boundary loss to +inf at step 0: features stay finite
+    model = MLP(2, 10, 2, init="xavier", seed=3, box=list(POISSON_BOX), dtype=torch.float32)
+    with torch.no_grad():
+        list(model.parameters())[-1].mul_(1e30)
+    traj = train_pinn(model, problem, steps=10, record_every=3)
+    assert traj["step"].tolist() == [0] and traj["diverged"].tolist() == [True]
+    assert traj["loss"].iloc[0] == math.inf and traj["eps_rank"].iloc[0] >= 1
+    # a huge Adam step makes the loss and the features NaN: the diverged row has NaN ranks (no crash)
+    model = MLP(2, 10, 2, init="xavier", seed=3, box=list(POISSON_BOX))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(50.0)
+    traj = train_pinn(model, problem, steps=30, record_every=2, lr=1e300)
+    assert traj["diverged"].tolist() == [False, True] and traj["step"].tolist() == [0, 1]
+    assert math.isnan(traj["loss"].iloc[-1]) and math.isnan(traj["eps_rank"].iloc[-1])
