@@ -646,7 +646,6 @@ KNOWN_UNMIRRORED = {
     "numerics/progress.py",
     "numerics/pytest_plugin.py",
     "numerics/rank_table.py",
-    "numerics/train.py",
     "numerics/validation.py",
     "theory/registry.py",
     "theory/validation.py",
@@ -865,11 +864,9 @@ def test_every_all_lists_only_names_its_module_defines():
 
 
 # ----------------------------------------------------------------------------- one of each
-# Class names defined in more than one module today ("one BatchedMLP, one result type per concept").
-KNOWN_DUPLICATE_CLASSES = {
-    "BatchedMLP": frozenset({"numerics.collapse.model", "numerics.nets"}),
-    "TrainResult": frozenset({"numerics.bottleneck.nets", "numerics.staircase.training"}),
-}
+# Class names defined in more than one module today ("one BatchedMLP, one result type per concept"):
+# none since the one-trainer port (collapse's BatchedMLP became numerics.nets.StackedReLUMLP).
+KNOWN_DUPLICATE_CLASSES: dict[str, frozenset[str]] = {}
 
 
 def duplicate_classes() -> dict[str, frozenset[str]]:
@@ -923,9 +920,7 @@ def source_doc_problems() -> set[tuple[str, str]]:
     return out
 
 
-KNOWN_SOURCE_DOC_PROBLEMS = {
-    ("numerics/train.py", "tests/numerics/test_train.py: no file tests/numerics/test_train.py"),
-}
+KNOWN_SOURCE_DOC_PROBLEMS: set[tuple[str, str]] = set()
 
 
 def test_every_code_path_a_docstring_or_comment_names_exists():
