@@ -1,8 +1,9 @@
 """Bottleneck structure in trained deep networks (Jacot, arXiv 2305.19008), measured with torch.
 
-The pieces live in private modules: the synthetic task (`_bottleneck_task`), the networks and their
-training (`_bottleneck_nets`), the measurements and (★) checks (`_bottleneck_measure`) and the deep
-linear networks (`_bottleneck_linear`). This module runs them as the two registered experiments:
+The pieces live beside it in `numerics.bottleneck`: the synthetic task (`numerics.bottleneck.task`),
+the networks and their training (`numerics.bottleneck.nets`), the measurements and (★) checks
+(`numerics.bottleneck.measure`) and the deep linear networks (`numerics.bottleneck.linear`). This
+module runs them as the two registered experiments:
 
 - `experiment` (theorem ``bottleneck.master_inequality``): deep ReLU MLPs trained with weight decay
   on x = g(z), y = h(z_1..z_k) at several depths, plus random ReLU networks; the master inequality,

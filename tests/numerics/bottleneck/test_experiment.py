@@ -350,7 +350,7 @@ def test_weight_decay_continuation_schedule_and_final_objective():
         _weight_decay_schedule(1e-4, 1.0, (0.8, 0.2), 100)
     cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=80, lr=1e-2, lam_times_depth=3e-3,
                               lam_times_depth_start=3.0, anneal=(0.25, 0.5))
-    model, task, res = nb._train(cfg, True)
+    model, task, res = nb.trained_network(cfg)
     lams = [h["weight_decay"] for h in res.history]
     assert lams[0] == pytest.approx(1.0) and lams[-1] == pytest.approx(1e-3)  # λL/L at start and end
     # the reported objective is the final (stated) one, not the continuation's
