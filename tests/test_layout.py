@@ -626,7 +626,6 @@ KNOWN_UNMIRRORED = {
     "numerics/collapse/measure.py",
     "numerics/collapse/model.py",
     "numerics/spikes/experiment.py",
-    "numerics/staircase/config.py",
     "numerics/staircase/figures.py",
     "numerics/staircase/problem.py",
     "numerics/cli/_common.py",
@@ -641,13 +640,11 @@ KNOWN_UNMIRRORED = {
     "numerics/cli/theorems.py",
     # exercised only through other modules' tests, with no test file of their own
     "numerics/__init__.py",
-    "numerics/experiment.py",
     "numerics/plugins.py",
     "numerics/progress.py",
     "numerics/pytest_plugin.py",
     "numerics/rank_table.py",
     "numerics/validation.py",
-    "theory/registry.py",
     "theory/validation.py",
 }
 
