@@ -28,6 +28,8 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
+from numerics.activations import NAMES
+from numerics.features import gaussian_layer
 from numerics.validation import (
     as_matrix,
     as_weights,
@@ -57,7 +59,8 @@ __all__ = [
 
 BRUTE_FORCE_MAX_N = 12
 _MAXVOL_TOL = 1.0 + 1e-12
-ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "cos": np.cos}
+# σ of the Thm 3.2 random-feature experiment: names of the one activation table, `numerics.activations`.
+ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "cos")
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,23 +342,22 @@ def random_features(
 ) -> np.ndarray:
     """``(m, n)`` last hidden layer of a random MLP: y ← σ(W y + b), W ~ N(0, scale²/fan_in), b ~ U(−scale, scale).
 
+    Each layer is a `numerics.features.gaussian_layer`, drawn after the one below it.
+
     Args:
         points: ``(m, d)`` quadrature nodes.
-        n: width of every hidden layer.  activation: ``"tanh"``, ``"relu"`` or ``"cos"``.
+        n: width of every hidden layer.  activation: a name of `numerics.activations` (Thm 3.2: tanh, relu, cos).
         scale: weight scale (large scale → high ε-rank).  rng: numpy Generator.  depth: hidden layers.
     """
     x = as_matrix(points, "points")
     n_ = positive_int(n, "n")
-    one_of(activation, "activation", tuple(ACTIVATIONS))
+    one_of(activation, "activation", NAMES)
     sc = positive_float(scale, "scale")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    sigma = ACTIVATIONS[activation]
     y = x
     for _ in range(positive_int(depth, "depth")):
-        W = rng.standard_normal((y.shape[1], n_)) * sc / np.sqrt(y.shape[1])
-        b = rng.uniform(-sc, sc, n_)
-        y = sigma(y @ W + b)
+        y = gaussian_layer(y.shape[1], n_, sc, rng, activation=activation)(y)
     return y
 
 
