@@ -96,3 +96,17 @@ def write_rank_measure_table(out_dir: Path, seed: int = 0) -> tuple[pd.DataFrame
     df = rank_measure_table(seed)
     paths = write_table(df, Path(out_dir) / "rank_measures", config={"eps": EPS, "weights": "GL for networks, none else"}, seed=seed)
     return df, paths
+
+
+def rank_measure_section(profile: str = "quick", *, seed: int = 0, out_dir: Path, quiet: bool = False) -> dict:
+    """The rank-measure table as a section of the verification report (the same at every profile)."""
+    df, _ = write_rank_measure_table(out_dir, seed=seed)
+    return {"text": "Every measure of `numerics.ranks` (ε = 1e-6; network features use Gauss–Legendre weights on [−1, 1]).",
+            "tables": {"rank measures": df}}
+
+
+# The report's extra sections (`numerics.report`): the reference table comes first.
+REPORT_SECTIONS = (
+    {"title": "Rank measures on reference matrices and random tanh-network features", "key": "rank measures",
+     "folder": "ranks_results", "run": rank_measure_section},
+)
