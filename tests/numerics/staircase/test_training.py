@@ -602,7 +602,7 @@ def test_comparison_uses_only_the_members_that_did_not_diverge(problem):
 
 def test_vectorised_bound_checks_equal_the_scalar_ones(problem):
     """check_bounds_batch over many rows gives exactly check_bounds' numbers row by row (holding and violated rows)."""
-    from numerics.staircase.measure import check_bounds, check_bounds_batch, staircase_quantities
+    from numerics.gram import check_bounds, check_bounds_batch, staircase_quantities
 
     rng = np.random.default_rng(5)
     w = np.asarray(problem.quadrature.weights)
@@ -626,7 +626,7 @@ def test_vectorised_bound_checks_equal_the_scalar_ones(problem):
 
 
 def test_vectorised_bound_checks_bad_input():
-    from numerics.staircase.measure import check_bounds_batch
+    from numerics.gram import check_bounds_batch
 
     good = dict(p=[1, 2], n=4, eps=1e-6, C=1.0, dist_span_S=[0.1, 0.2], dist_G=[0.1, 0.2], loss=[1.0, 1.0])
     assert check_bounds_batch(**good)[0].holds.shape == (2,)
