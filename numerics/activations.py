@@ -6,7 +6,8 @@ arrays (random features without training, `numerics.features`). ``elu`` has α =
 not state α); ``gelu`` is the exact form z·(1 + erf(z/√2))/2, torch's default.
 
 `NAMES` is read without importing torch or numpy (the CLI builds its ``--activation`` choices from
-it, and ``--help`` imports nothing heavy); `table` imports both on its first call.
+it, and ``--help`` imports nothing heavy); `table` imports numpy, and torch is imported only when a
+torch function is asked for (random features stay torch-free).
 The spikes paper's centred activations with their Hermite coefficients are another table
 (`theory.spikes.ACTIVATIONS`, `numerics.spikes.measure.activation`).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 __all__ = ["NAMES", "Activation", "table", "torch_activation", "numpy_activation"]
@@ -25,11 +26,16 @@ NAMES: tuple[str, ...] = ("tanh", "relu", "elu", "cos", "sin", "gelu")
 
 @dataclass(frozen=True)
 class Activation:
-    """σ under one name: ``torch`` on tensors, ``numpy`` the same function on float64 arrays."""
+    """σ under one name: `torch` on tensors, ``numpy`` the same function on float64 arrays."""
 
     name: str
-    torch: Callable[[Any], Any]
     numpy: Callable[[Any], Any]
+    _torch: Callable[[], Callable[[Any], Any]] = field(repr=False)
+
+    @property
+    def torch(self) -> Callable[[Any], Any]:
+        """The torch function (torch is imported here, so numpy-only callers never load it)."""
+        return self._torch()
 
 
 def _relu(z):
@@ -50,20 +56,30 @@ def _gelu(z):
     return 0.5 * z * (1.0 + erf(z / math.sqrt(2.0)))
 
 
-@functools.cache
-def table() -> dict[str, Activation]:
-    """name → `Activation`, in the order of `NAMES` (imports torch and numpy)."""
-    import numpy as np
+def _torch():
     import torch
+
+    return torch
+
+
+def _functional():
     import torch.nn.functional as F
 
+    return F
+
+
+@functools.cache
+def table() -> dict[str, Activation]:
+    """name → `Activation`, in the order of `NAMES` (imports numpy; torch only when a row's `torch` is read)."""
+    import numpy as np
+
     rows = {
-        "tanh": (torch.tanh, np.tanh),
-        "relu": (torch.relu, _relu),
-        "elu": (F.elu, _elu),
-        "cos": (torch.cos, np.cos),
-        "sin": (torch.sin, np.sin),
-        "gelu": (F.gelu, _gelu),
+        "tanh": (np.tanh, lambda: _torch().tanh),
+        "relu": (_relu, lambda: _torch().relu),
+        "elu": (_elu, lambda: _functional().elu),
+        "cos": (np.cos, lambda: _torch().cos),
+        "sin": (np.sin, lambda: _torch().sin),
+        "gelu": (_gelu, lambda: _functional().gelu),
     }
     return {name: Activation(name, *fns) for name, fns in rows.items()}
 
