@@ -36,7 +36,6 @@ __all__ = [
     "StackedReLUMLP",
     "batched_hidden_features",
     "batched_loss_grad",
-    "RankTracker",
     "eq43_first_layer",
     "structured_first_layer",
     "make_generator",

@@ -32,7 +32,8 @@ from numerics.experiment import ExperimentResult, check_profile, comparison_coun
 from numerics.io import atomic_write_text, provenance, write_table
 
 __all__ = ["TheoremOutcome", "run_report", "run_folder", "paper_folder", "render_markdown", "render_html",
-           "comparison_counts", "comparison_caption", "section_modules", "report_sections", "run_sections"]
+           "comparison_counts", "comparison_caption", "overview_table", "section_modules", "report_sections",
+           "run_sections"]
 
 
 @dataclass
@@ -160,7 +161,7 @@ def run_report(
     md = render_markdown(outcomes, extra_sections, prov, out_dir)
     atomic_write_text(out_dir / "report.md", md)
     atomic_write_text(out_dir / "report.html", render_html(outcomes, extra_sections, prov, out_dir))
-    overview = _overview(outcomes, extra_sections)
+    overview = overview_table(outcomes, extra_sections)
     write_table(overview, out_dir / "report_summary", config=config, seed=seed)
     return outcomes
 
@@ -235,7 +236,7 @@ OVERVIEW_COLUMNS = ["theorem", "status", "bounds", "bounds_violated", "points", 
                     "reproduced", "not_reproduced", "not_comparable", "seconds"]
 
 
-def _overview(outcomes: list[TheoremOutcome], extra_sections: list[dict] = ()) -> pd.DataFrame:
+def overview_table(outcomes: list[TheoremOutcome], extra_sections: list[dict] = ()) -> pd.DataFrame:
     """One row per theorem (and per extra section with a comparison), then a total row.
 
     Columns: bounds checked and bounds with a violation, points and violations, the minimum slack,
@@ -308,7 +309,7 @@ def render_markdown(outcomes, extra_sections, prov, out_dir: Path) -> str:
         f"commit {prov['git_commit'] or 'n/a'}."
     )
     lines += ["", "A bound holds at a point when slack = lhs − rhs ≥ 0 (for ≥) up to 1e-9 relative rounding.", ""]
-    overview = _overview(outcomes, extra_sections)
+    overview = overview_table(outcomes, extra_sections)
     lines += ["## Summary", "", _summary_sentence(overview), "", _md_table(overview), ""]
     for o in outcomes:
         t = registry.get(o.theorem_id)
@@ -420,7 +421,7 @@ def render_html(outcomes, extra_sections, prov, out_dir: Path) -> str:
     parts.append("<h1>rankbounds verification report</h1>")
     parts.append(f"<p>Profile <code>{esc(str(prov['config']['profile']))}</code>, seed {esc(str(prov['seed']))}; {esc(prov['created'])}; commit {esc(str(prov['git_commit']))}.</p>")
     parts.append("<details><summary>provenance</summary><pre>" + esc(json.dumps(prov, indent=1)) + "</pre></details>")
-    overview = _overview(outcomes, extra_sections)
+    overview = overview_table(outcomes, extra_sections)
     parts.append(f"<h2>Summary</h2><p>{esc(_summary_sentence(overview))}</p>" + _html_table(overview))
     for o in outcomes:
         t = registry.get(o.theorem_id)

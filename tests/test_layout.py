@@ -182,10 +182,7 @@ def _allowed(src: str, dst: str) -> bool:
 
 
 # (importer, imported) edges that point up today; each is being removed by the layout work.
-KNOWN_UPWARD = {
-    ("numerics.analyze", "numerics.staircase.measure"),              # analyze's Thm 3.3 columns: engine -> paper
-    ("numerics.report", "numerics.staircase.methods.experiment"),    # the report hard-codes the §4 methods section
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 
 def upward_edges() -> set[tuple[str, str]]:
@@ -830,16 +827,7 @@ def test_library_figure_functions_return_a_figure():
 
 # ----------------------------------------------------------------------------- __all__ is true
 # (module, name) pairs that a module's __all__ lists but the module does not define today.
-KNOWN_ALL_PROBLEMS = {
-    ("numerics.nets", "RankTracker"),                    # RankTracker moved to numerics.tracking
-    ("numerics.spikes.measure", "count_figure"),         # these five live in numerics.spikes.experiment
-    ("numerics.spikes.measure", "error_figure"),
-    ("numerics.spikes.measure", "experiment"),
-    ("numerics.spikes.measure", "spectrum_figure"),
-    ("numerics.spikes.measure", "strength_experiment"),
-    ("numerics.staircase.measure", "thm3_2_experiment"),  # lives in numerics.staircase.experiment
-    ("numerics.staircase.measure", "thm3_2_figure"),      # lives in numerics.staircase.figures
-}
+KNOWN_ALL_PROBLEMS: set[tuple[str, str]] = set()
 
 
 def all_problems() -> set[tuple[str, str]]:

@@ -46,11 +46,11 @@ NOTE_TEST_MSE = {
 }
 
 
-def _mus(act: S.Activation) -> list[float]:
+def _mus(act: S.CentredActivation) -> list[float]:
     return list(act.mu)
 
 
-def _window(alpha: float, act: S.Activation, n: int, N: int, edge: float) -> tuple[bool, int]:
+def _window(alpha: float, act: S.CentredActivation, n: int, N: int, edge: float) -> tuple[bool, int]:
     """(in the finite-size window?, BBP-heuristic count of degrees k ≤ 2) at this α and measured edge."""
     inside, bbp = False, 0
     for k in (1, 2):
@@ -349,7 +349,7 @@ STRENGTH_TOL = 0.15
 RESOLUTION_SDS = 3.0  # a 15% check needs 0.15·|predicted| ≥ 3 SDs of the bulk's projection noise
 
 
-def activation_sd(act: S.Activation) -> float:
+def activation_sd(act: S.CentredActivation) -> float:
     """√Var σ(z): the SD of uᵀF₀v for unit u, v independent of F₀ (the projection's noise floor)."""
     return math.sqrt(float(T.hermite_coefficients_quadrature(lambda z: act.fn(z) ** 2, 0)[0]))
 

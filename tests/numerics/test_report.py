@@ -171,7 +171,7 @@ def test_report_module_names_no_paper():
 
 
 def test_sections_run_into_their_folders_and_an_error_is_reported(tmp_path):
-    from numerics.report import render_markdown, report_sections, run_sections, _overview
+    from numerics.report import render_markdown, report_sections, run_sections, overview_table
 
     logs = []
     sections = run_sections(report_sections(["tests.numerics.report_fns"]), "test", tmp_path, 3, True, logs.append)
@@ -180,7 +180,7 @@ def test_sections_run_into_their_folders_and_an_error_is_reported(tmp_path):
     assert list(toy["tables"]["toy"]["seed"]) == [3] and toy["notes"] == ["a toy note"] and "error" not in toy
     assert "this section is broken on purpose" in broken["error"] and broken["tables"] == {}
     assert logs[0] == "[report] toy: running tests.numerics.report_fns:section_table"
-    overview = _overview([], sections)
+    overview = overview_table([], sections)
     assert list(overview["theorem"]) == ["(broken)", "total"] and overview.iloc[-1]["status"] == "1 errors"
     md = render_markdown([], sections, {"config": {"profile": "test"}, "seed": 3, "versions": {k: "x" for k in (
         "rankbounds", "torch", "sympy", "numpy")}, "machine": {"platform": "p", "cpu_count": 1}, "created": "now",
