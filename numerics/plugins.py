@@ -20,9 +20,11 @@ __all__ = ["ENTRY_POINT_GROUP", "load_plugins", "entry_point_modules"]
 def load_plugins(modules: list[str] | tuple[str, ...] = (), *, entry_points: bool = True, option: str = "--plugin") -> list[str]:
     """Import each plugin module (and, with ``entry_points``, every module of the entry-point group).
 
-    The current folder is searched first, as ``python -c "import my_theorems"`` would. A module
-    that cannot be imported raises ValueError naming it and ``option`` (the CLI turns that into one
-    line, exit 2).
+    Named modules are also looked for in the current folder, which is appended to ``sys.path`` when
+    it is not on it: searched last, so a plugin beside you is found (as ``python -c "import
+    my_theorems"`` finds it) while a file there never shadows an installed module of the same name
+    that a command imports later (a stray ``pandas.py`` or ``torch.py``). A module that cannot be
+    imported raises ValueError naming it and ``option`` (the CLI turns that into one line, exit 2).
     Returns the modules imported, in order.
     """
     names = list(modules) + (entry_point_modules() if entry_points else [])

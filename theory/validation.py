@@ -34,7 +34,7 @@ __all__ = [
     "Symbolic", "AnyOf", "Matrix", "Weights",
     "validate_params", "constraints_of",
     "to_numpy", "as_matrix", "as_weights", "positive_float", "nonnegative_float", "nonnegative_int",
-    "positive_int", "one_of", "interval", "as_box", "short",
+    "positive_int", "one_of", "interval", "as_box", "short", "is_real_scalar",
 ]
 
 _CLOSED = ("both", "left", "right", "neither")
@@ -50,10 +50,8 @@ def short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-_short = short
-
-
-def _is_real_scalar(v: Any) -> bool:
+def is_real_scalar(v: Any) -> bool:
+    """True for a real number (Python int or float, numpy integer or floating), False for bool, complex and the rest."""
     return isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
@@ -127,7 +125,7 @@ class Real(Constraint):
     def check(self, value: Any, name: str) -> Any:
         if value is None and self.allow_none:
             return None
-        if not _is_real_scalar(value):
+        if not is_real_scalar(value):
             raise TypeError(f"{name} must be a real number, got {type(value).__name__} {short(value)}")
         try:
             x = float(value)
@@ -505,11 +503,11 @@ def to_numpy(x: Any, name: str) -> np.ndarray:
     if type(x).__module__.split(".")[0] == "torch":
         x = x.detach().cpu().numpy()
     if isinstance(x, (str, bytes, dict, set)) or x is None:
-        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(x).__name__} {_short(x)}")
+        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(x).__name__} {short(x)}")
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be array-like, got {_short(x)}") from exc
+        raise TypeError(f"{name} must be array-like, got {short(x)}") from exc
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
@@ -535,7 +533,7 @@ def _nonnegative_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """float64 copy of ``arr``, which must be finite and non-negative (weights)."""
     out = np.asarray(arr, dtype=np.float64)
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} must be finite, got {_short(out[~np.isfinite(out)][:3])}")
+        raise ValueError(f"{name} must be finite, got {short(out[~np.isfinite(out)][:3])}")
     if np.any(out < 0):
         raise ValueError(f"{name} must be non-negative, got {out[out < 0][:3].tolist()}")
     return out
@@ -574,14 +572,14 @@ def one_of(x: Any, name: str, choices: tuple[Any, ...]) -> Any:
     except Exception:  # an == that raises (arrays) is not a match
         ok = False
     if not ok:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {_short(x)}")
+        raise ValueError(f"{name} must be one of {list(choices)}, got {short(x)}")
     return x
 
 
 def interval(a: Any, b: Any, name: str = "interval") -> tuple[float, float]:
     """(a, b) as floats with a < b, both finite."""
     for v, label in ((a, "a"), (b, "b")):
-        if not _is_real_scalar(v):
+        if not is_real_scalar(v):
             raise TypeError(f"{name} endpoint {label} must be a real number, got {v!r}")
     try:
         a, b = float(a), float(b)
@@ -597,7 +595,7 @@ def as_box(box: Any, name: str = "box", *, allow_interval: bool = False) -> list
     if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) == 0:
         what = "an (a, b) interval or " if allow_interval else ""
         raise TypeError(f"{name} must be {what}a non-empty sequence of (a, b) pairs, got {box!r}")
-    if allow_interval and all(_is_real_scalar(v) for v in box):
+    if allow_interval and all(is_real_scalar(v) for v in box):
         box = [tuple(box)]
     sides = []
     for i, side in enumerate(box):

@@ -48,7 +48,6 @@ from theory.bottleneck import PDET_PRODUCT, PDET_SUM, log_pseudo_determinant
 __all__ = [
     "BottleneckConfig",
     "PROFILES",
-    "PROFILE_CONFIGS",
     "trained_network",
     "bottleneck_summary",
     "random_relu_checks",
@@ -74,34 +73,41 @@ __all__ = [
 
 THEOREM_ID = "bottleneck.master_inequality"
 LINEAR_THEOREM_ID = "bottleneck.deep_linear_cost"
-# each profile's depth sweep (`numerics.bottleneck.config.PROFILES`), as the CLI's --depths defaults read it
-PROFILE_CONFIGS = {name: p.master_inequality.configs for name, p in PROFILES.items()}
-
 
 
 _TRAINED: dict[BottleneckConfig, tuple[torch.nn.Module, BottleneckTask, BottleneckFit]] = {}
 
 
-def trained_network(cfg: BottleneckConfig, quiet: bool = True, cache_dir: Path | None = None
-                    ) -> tuple[torch.nn.Module, BottleneckTask, BottleneckFit]:
+def trained_network(cfg: BottleneckConfig, quiet: bool = True, cache_dir: Path | None = None, *,
+                    in_memory: bool = True) -> tuple[torch.nn.Module, BottleneckTask, BottleneckFit]:
     """Train one configuration, once per process (training is deterministic, so the result is cached).
 
     With ``cache_dir``, the trained parameters are also stored there (atomically, one file per
     configuration), so a stopped sweep resumes with the configurations it finished.
+    With ``in_memory=False`` the per-process copy is neither read nor stored, as in a fresh process:
+    the model comes from ``cache_dir`` when it holds it, else it is trained anew (and stored there).
     Returns the float32 model, its task and the final objective terms; raises if training diverged.
     Callers must not modify the returned model.
     """
     if not isinstance(cfg, BottleneckConfig):
         raise TypeError(f"cfg must be a BottleneckConfig, got {type(cfg).__name__}")
     path = None if cache_dir is None else Path(cache_dir) / f"{_config_key(cfg)}.pt"
+    if not in_memory:
+        return _load_or_train(cfg, path, quiet)
     if cfg not in _TRAINED:
-        loaded = _load(cfg, path) if path is not None else None
-        _TRAINED[cfg] = loaded if loaded is not None else _train(cfg, quiet)
-        if path is not None and loaded is None:
-            _save(_TRAINED[cfg], path, cfg)
+        _TRAINED[cfg] = _load_or_train(cfg, path, quiet)
     elif path is not None and not path.exists():
         _save(_TRAINED[cfg], path, cfg)
     return _TRAINED[cfg]
+
+
+def _load_or_train(cfg: BottleneckConfig, path: Path | None, quiet: bool):
+    """The model stored at ``path``, or a newly trained one (then stored at ``path`` when given)."""
+    loaded = _load(cfg, path) if path is not None else None
+    trained = loaded if loaded is not None else _train(cfg, quiet)
+    if path is not None and loaded is None:
+        _save(trained, path, cfg)
+    return trained
 
 
 def _config_key(cfg: BottleneckConfig) -> str:

@@ -16,7 +16,8 @@ from torch import nn
 from numerics.train import Evaluation, fit
 from numerics.validation import nonnegative_float, positive_float, positive_int
 
-__all__ = ["make_mlp", "weight_matrices", "theta_norm2", "BottleneckFit", "train_full_batch", "objective_terms", "make_deep_linear"]
+__all__ = ["make_mlp", "weight_matrices", "theta_norm2", "BottleneckFit", "train_full_batch", "weight_decay_schedule",
+           "objective_terms", "make_deep_linear"]
 
 
 def make_mlp(
@@ -112,7 +113,7 @@ def train_full_batch(
     lr = positive_float(lr, "lr")
     if not 0.0 <= lr_drop_at <= 1.0:
         raise ValueError(f"lr_drop_at must be in [0, 1], got {lr_drop_at!r}")
-    schedule = _weight_decay_schedule(lam, weight_decay_start, anneal, steps)
+    schedule = weight_decay_schedule(lam, weight_decay_start, anneal, steps)
     dtype = next(model.parameters()).dtype
     x, y = x.to(dtype), y.to(dtype)
     if x.shape[0] != y.shape[0]:
@@ -148,8 +149,19 @@ def train_full_batch(
                          history=history, grad_norm=grad_norm, seconds=res.seconds_total)
 
 
-def _weight_decay_schedule(lam: float, start: float | None, anneal: tuple[float, float], steps: int):
-    """step ↦ λ_t (see `train_full_batch`)."""
+def weight_decay_schedule(lam: float, start: float | None, anneal: tuple[float, float], steps: int):
+    """The weight-decay continuation of `train_full_batch`: a function step ↦ λ_t.
+
+    With ``start`` = None, λ_t = ``lam`` at every step. Otherwise, with (a, b) = ``anneal``,
+    s0 = a·steps and s1 = b·steps (research note §4.3)::
+
+        λ_t = start                                  t < s0
+        λ_t = start · (lam/start)^((t − s0)/(s1 − s0))  s0 ≤ t < s1   (geometric: linear in log λ)
+        λ_t = lam                                    t ≥ s1
+
+    ``start`` must be > 0, ``lam`` > 0 when ``start`` is given, and 0 ≤ a ≤ b ≤ 1 (ValueError naming
+    the argument otherwise).
+    """
     if start is None:
         return lambda step: lam
     start = positive_float(start, "weight_decay_start")

@@ -1,5 +1,7 @@
 """The ``rankbounds`` command line (also ``python -m numerics``). Each subcommand is a module of this package
 with ``register(subparsers)``; modules starting with ``_`` (the shared argument layer) are skipped.
+The shared layer's readers and argparse types (`results_dir`, `seeds_from`, `positive_int`, ...) are
+exported here.
 
 Building the parser imports only argparse and the command modules, which import nothing heavy at
 module level, so ``rankbounds --help`` and every ``--help`` run without torch, pandas or sympy.
@@ -15,6 +17,12 @@ import pkgutil
 import sys
 from pathlib import Path
 
+# The shared argument layer of every command (numerics/cli/_common.py), public under this package.
+from numerics.cli._common import (PROFILE_NAMES, at_least, conventions_from, nonnegative_float, nonnegative_int,
+                                  out_dir, positive_float, positive_int, results_dir, seeds_from)
+
+__all__ = ["build_parser", "main", "PROFILE_NAMES", "results_dir", "seeds_from", "conventions_from", "positive_int",
+           "nonnegative_int", "positive_float", "nonnegative_float", "at_least", "out_dir"]
 
 _DESCRIPTION = """\
 rankbounds checks theorems about rank in neural-network training: each theorem's bound is held

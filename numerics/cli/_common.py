@@ -117,10 +117,16 @@ def add_plugin_option(p: argparse.ArgumentParser) -> None:
                         "(modules listed under the `rankbounds.theorems` entry-point group load anyway)")
 
 
+# `numerics.experiment.PROFILE_NAMES`, which --help cannot import (it imports pandas and sympy);
+# tests/numerics/cli/test_common.py checks that the two agree.
+PROFILE_NAMES = ("test", "quick", "paper")
+
+
 def add_profile_option(p: argparse.ArgumentParser, default: str = "quick") -> None:
+    """--profile, one of `PROFILE_NAMES` (`numerics.experiment`'s protocol)."""
     p.add_argument(
         "--profile",
-        choices=("test", "quick", "paper"),
+        choices=PROFILE_NAMES,
         default=default,
         help="scale: test (seconds), quick (minutes, what `make report` runs), paper (the paper's settings)",
     )

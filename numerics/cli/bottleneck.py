@@ -87,6 +87,7 @@ def run(args) -> int:
     import pandas as pd
 
     import numerics.bottleneck.experiment as nb
+    from numerics.bottleneck.config import PROFILES
 
     if args.linear:
         lin = nb.linear_experiment(args.profile, seed=args.seed, out_dir=args.out, quiet=args.quiet)
@@ -96,7 +97,7 @@ def run(args) -> int:
             print("-", note)
         print(f"tables in {args.out}")
         return 0 if lin.violations == 0 else 1
-    base = nb.PROFILE_CONFIGS[args.profile]
+    base = PROFILES[args.profile].master_inequality.configs
     overrides = _overrides(args)
     for key in ("width", "n", "k", "steps"):
         if key in overrides and overrides[key] < 1:

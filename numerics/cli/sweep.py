@@ -55,19 +55,16 @@ def register(subparsers) -> None:
 
 
 def _check_grid(function: str, grid: dict) -> None:
-    """Resolve FUNCTION and check each grid value against its signature (ValueError naming the argument)."""
+    """Resolve FUNCTION and check each grid value against its signature (ValueError naming the argument).
+
+    A FUNCTION that does not resolve raises `numerics.sweep.resolve_function`'s ValueError as it is
+    (``function 'module:function': ...``).
+    """
     import inspect
 
     from numerics.sweep import resolve_function
 
-    try:
-        fn = resolve_function(function)
-    except ModuleNotFoundError as exc:
-        raise ValueError(f"function {function!r}: no module named {exc.name!r}") from None
-    except ValueError as exc:
-        raise ValueError(f"function: {exc}") from None
-    if not callable(fn):
-        raise ValueError(f"function {function!r} is not callable")
+    fn = resolve_function(function)
     try:
         sig = inspect.signature(fn, eval_str=True)
     except (TypeError, ValueError, NameError):
