@@ -1,5 +1,6 @@
-"""numerics.bottleneck.experiment: deep linear nets reach the closed-form cost; (★) holds on random and trained ReLU
-networks; trained networks show the bottleneck (fast version here, paper scale under -m slow)."""
+"""numerics.bottleneck.experiment: the linear experiment has no violations; (★) holds on trained ReLU networks,
+which show the bottleneck (fast version here, paper scale under -m slow); trained models are cached in memory
+and on disk."""
 
 from __future__ import annotations
 
@@ -9,52 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
 import numerics.bottleneck.experiment as nb
-from numerics.bottleneck.measure import jacobians, preactivations
-from numerics.bottleneck.nets import weight_matrices
-from tests.conftest import tol
-from theory.bottleneck import minimal_norm_factor_singular_values
+from numerics.bottleneck.config import PROFILES
 
-LINEAR_DEPTHS = (2, 4, 8)
-
-
-# -- deep linear networks: exact --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def linear_fits():
-    return nb.linear_fits(LINEAR_DEPTHS)
-
-
-def test_deep_linear_nets_reach_closed_form_minimal_cost(linear_fits):
-    for fit in linear_fits:
-        # ‖θ‖² = L Σ s_i(P)^{2/L} for the product P the network computes (balanced critical point).
-        assert abs(fit.relative_cost_gap) < 1e-7, (fit.depth, fit.relative_cost_gap)
-        assert fit.check().holds
-        assert fit.gradient_norm < 1e-4
-
-
-def test_deep_linear_layers_have_singular_values_s_to_the_one_over_L(linear_fits):
-    for fit in linear_fits:
-        target = minimal_norm_factor_singular_values(fit.product_singular_values[: fit.rank], fit.depth)
-        for s in fit.layer_singular_values:
-            np.testing.assert_allclose(s[: fit.rank], target, atol=1e-4)
-            assert np.all(s[fit.rank:] < 1e-4)  # the other directions are switched off in every layer
-
-
-def test_deep_linear_product_solves_the_scalar_regularised_problem(linear_fits):
-    # min_P ‖P − A‖² + λ R(P; L) acts on each singular value: t minimises (t − s)² + λ L t^{2/L}, so
-    # t − s + λ t^{2/L − 1} = 0 (for L = 2: t = s − λ exactly). A wrong cost (e.g. 2/L·Σ s^{2/L}) fails this.
-    s = np.array(nb.LINEAR_TARGET_SVALS)
-    for fit in linear_fits:
-        t = fit.product_singular_values[:3]
-        lam, L = fit.weight_decay, fit.depth
-        np.testing.assert_allclose(t - s + lam * t ** (2.0 / L - 1.0), 0.0, atol=1e-5)
-        if L == 2:
-            np.testing.assert_allclose(t, s - lam, atol=1e-6)
+# The pieces have their own tests: test_task, test_nets, test_measure, test_linear, test_figures;
+# the command line's in tests/numerics/cli/test_bottleneck.py.
 
 
 def test_linear_experiment_has_no_violations():
@@ -63,103 +24,9 @@ def test_linear_experiment_has_no_violations():
     assert set(res.comparison["reproduced"]) == {"yes"}
 
 
-# -- the master inequality on random ReLU networks (property) ----------------------------------
-
-
-def _random_net(depth, width, d_in, d_out, scale, bias, activation, seed):
-    gen = torch.Generator().manual_seed(seed)
-    net = nb.make_mlp(d_in, width, depth, d_out, bias=bias, scale=scale, activation=activation, generator=gen,
-                      dtype=torch.float64)
-    if bias:
-        with torch.no_grad():
-            for p in net.parameters():
-                if p.ndim == 1:
-                    p.copy_(scale * torch.randn(p.shape, generator=gen, dtype=torch.float64))
-    return net, gen
-
-
-@given(
-    depth=st.integers(1, 8),
-    width=st.integers(1, 12),
-    d_in=st.integers(1, 6),
-    d_out=st.integers(1, 6),
-    scale=st.floats(0.2, 3.0),
-    input_scale=st.floats(0.01, 10.0),
-    bias=st.booleans(),
-    activation=st.sampled_from(["relu", "relu", "leaky_relu", "tanh"]),
-    seed=st.integers(0, 2**31 - 1),
-)
-def test_master_inequality_holds_for_random_networks(depth, width, d_in, d_out, scale, input_scale, bias, activation, seed):
-    net, gen = _random_net(depth, width, d_in, d_out, scale, bias, activation, seed)
-    x = input_scale * torch.randn(3, d_in, generator=gen, dtype=torch.float64)
-    rows = nb.master_checks(net, x, max_k=6)
-    if not len(rows):  # every unit dead at these inputs: Jf(x) = 0, no k to check
-        assert np.all(jacobians(net, x) == 0)
-        return
-    bad = rows[~rows["holds"].astype(bool)]
-    assert bad.empty, bad.to_string()
-    # the corollary's distance is bounded by H + T, so both bounds are at least as slack as (★)'s pieces
-    assert set(rows["bound"]) == {"master", "master_amgm", "bottleneck_distance"}
-
-
-def test_jacobian_is_the_product_of_weights_and_relu_masks():
-    net, gen = _random_net(5, 7, 4, 3, 1.0, True, "relu", 3)
-    x = torch.randn(5, 4, generator=gen, dtype=torch.float64)
-    J = jacobians(net, x)
-    pre = preactivations(net, x)
-    Ws = [W.detach().numpy() for W in weight_matrices(net)]
-    for i in range(5):
-        M = Ws[0]
-        for ell in range(1, len(Ws)):
-            M = Ws[ell] @ np.diag((pre[ell - 1][i] > 0).astype(float)) @ M
-        np.testing.assert_allclose(J[i], M, **tol())
-
-
-def test_master_checks_rejects_bad_input():
-    net, _ = _random_net(3, 5, 4, 2, 1.0, True, "relu", 0)
-    with pytest.raises(ValueError, match="x must have 4 columns"):
-        nb.master_checks(net, np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="x must be finite"):
-        nb.master_checks(net, np.full((2, 4), np.nan))
-    with pytest.raises(TypeError, match="model"):
-        nb.master_checks("net", np.zeros((2, 4)))
-    with pytest.raises(ValueError, match="max_k"):
-        nb.master_checks(net, np.zeros((2, 4)), max_k=0)
-
-
-def test_dominant_count():
-    assert nb.dominant_count([3.0, 2.0, 0.1, 0.05]) == 2
-    assert nb.dominant_count([3.0, 2.0, 1.5]) == 3
-    assert nb.dominant_count([0.0, 0.0]) == 0
-    with pytest.raises(ValueError, match="gap"):
-        nb.dominant_count([1.0], gap=1.5)
-
-
-def test_task_is_deterministic_and_depends_on_k_latents_only():
-    a, b = nb.make_task(50, seed=4), nb.make_task(50, seed=4)
-    assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
-    # y is a function of z_1..z_k: changing the other latents leaves y unchanged
-    from numerics.bottleneck.task import random_shallow_net
-
-    gen = torch.Generator().manual_seed(4)  # make_task's generator: g's parameters, then h's, then z
-    random_shallow_net(8, 20, 100, gen)
-    h = random_shallow_net(2, 20, 100, gen)
-    z = a.z.clone()
-    z[:, 2:] = 0
-    y = h(z[:, :2])
-    y = y - y.mean(0)
-    np.testing.assert_allclose((y / y.std()).numpy(), a.y.numpy(), atol=1e-12)
-    with pytest.raises(ValueError, match="k must be <= latent_dim"):
-        nb.make_task(10, k=9)
-
-
 # -- trained networks: fast version of the paper's claims --------------------------------------
 
-FAST = nb.PROFILE_CONFIGS["test"]
-
-
-def _fast_nets():
-    return [(cfg, *nb.trained_network(cfg), None) for cfg in FAST]
+FAST = PROFILES["test"].master_inequality.configs
 
 
 @pytest.fixture(scope="module")
@@ -230,8 +97,9 @@ def test_fraction_of_deviating_layers_falls_with_depth(fast_summaries):
 
 def test_training_is_bit_reproducible():
     cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=50, lr=1e-2)
-    a = nb._train(cfg, True)[0]
-    b = nb._train(cfg, True)[0]
+    a = nb.trained_network(cfg, in_memory=False)[0]  # trained anew each time: no copy kept in memory
+    b = nb.trained_network(cfg, in_memory=False)[0]
+    assert a is not b
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
@@ -240,8 +108,8 @@ def test_stopped_sweep_resumes_from_saved_models(tmp_path):
     model, _task, res = nb.trained_network(cfg, cache_dir=tmp_path)
     saved = list(tmp_path.glob("L3_*.pt"))
     assert len(saved) == 1
-    nb._TRAINED.pop(cfg)  # a new process: nothing in memory, the file is there
-    again, _task2, res2 = nb.trained_network(cfg, cache_dir=tmp_path)
+    # a new process: nothing in memory, the file is there
+    again, _task2, res2 = nb.trained_network(cfg, cache_dir=tmp_path, in_memory=False)
     assert again is not model and res2 == res
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))
 
@@ -252,12 +120,10 @@ def test_a_corrupt_saved_model_is_retrained_and_replaced(tmp_path):
     (saved,) = tmp_path.glob("L3_*.pt")
     good = saved.read_bytes()
     saved.write_bytes(good[: len(good) // 2])  # a file cut short
-    nb._TRAINED.pop(cfg)
     with pytest.warns(RuntimeWarning, match="will be recomputed"):
-        again, _task2, res2 = nb.trained_network(cfg, cache_dir=tmp_path)
+        again, _task2, res2 = nb.trained_network(cfg, cache_dir=tmp_path, in_memory=False)
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))  # trained again, same net
-    nb._TRAINED.pop(cfg)
-    third, _task3, _res3 = nb.trained_network(cfg, cache_dir=tmp_path)  # the file was rewritten whole
+    third, _task3, _res3 = nb.trained_network(cfg, cache_dir=tmp_path, in_memory=False)  # the file was rewritten whole
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), third.parameters()))
 
 
@@ -286,136 +152,10 @@ def test_model_cache_dir_honours_the_environment(tmp_path, monkeypatch):
     assert nb.model_cache_dir(tmp_path) == tmp_path / "shared" and nb.model_cache_dir(None) == tmp_path / "shared"
 
 
-def test_cli_bottleneck_linear_runs_only_the_linear_experiment(tmp_path, capsys, monkeypatch):
-    from numerics.cli import main
-
-    def no_relu(*_a, **_k):
-        raise AssertionError("--linear must not run the ReLU experiment")
-
-    monkeypatch.setattr(nb, "experiment", no_relu)
-    rc = main(["bottleneck", "--linear", "--profile", "test", "--out", str(tmp_path), "--quiet"])
-    out = capsys.readouterr().out
-    assert rc == 0 and "closed_form_cost" in out
-    assert (tmp_path / "bottleneck_linear_fits.csv").exists()
-    assert not (tmp_path / "bottleneck_checks.csv").exists() and not (tmp_path / "bottleneck_models").exists()
-
-
-# -- the measurements and the training loop -----------------------------------------------------
-
-
-def test_near_one_count_tail_rms_and_fitted_exponent():
-    from numerics.bottleneck.measure import fitted_exponent, near_one_count, tail_rms
-
-    assert near_one_count([1.2, 0.9, 0.4, 0.01], 0.5) == 2  # |0.4 − 1| = 0.6 > 0.5
-    assert near_one_count([1.6, 1.5, 0.5], 0.5) == 2
-    with pytest.raises(ValueError, match="tol"):
-        near_one_count([1.0], 0.0)
-    # ((1/L) Σ_ℓ Σ_{i>k} s_i²)^{1/2}, unsorted input sorted first
-    assert tail_rms([np.array([1.0, 3.0, 2.0]), np.array([2.0, 0.5, 1.0])], 1) == pytest.approx(np.sqrt((4 + 1 + 1 + 0.25) / 2))
-    assert tail_rms([np.array([3.0, 2.0])], 2) == 0.0
-    L = np.array([6, 12, 25])
-    assert fitted_exponent(L, 0.7 * L ** -0.5) == pytest.approx(-0.5)
-    assert fitted_exponent(L, 2.0 * L**1.5) == pytest.approx(1.5)
-    with pytest.raises(ValueError, match="distinct depths"):
-        fitted_exponent([5, 5], [1.0, 2.0])
-    with pytest.raises(ValueError, match="> 0"):
-        fitted_exponent([5, 6], [1.0, 0.0])
-
-
-def test_objective_terms_gradient_norm_is_the_objective_gradient():
-    # one linear layer without bias: C(W) = (1/N)Σ‖W x_i − y_i‖² + λ‖W‖², ∇C = (2/N)(W X − Y)ᵀ-form + 2λW
-    from numerics.bottleneck.nets import objective_terms
-
-    gen = torch.Generator().manual_seed(1)
-    net = nb.make_mlp(3, 4, 1, 2, bias=False, generator=gen)
-    X, Y = torch.randn(7, 3, generator=gen), torch.randn(7, 2, generator=gen)
-    W = net[0].weight.detach().double()
-    R = X.double() @ W.T - Y.double()
-    lam = 0.3
-    grad = 2.0 / 7 * R.T @ X.double() + 2 * lam * W
-    mse, n2, g = objective_terms(net, X, Y, lam)
-    assert mse == pytest.approx(float((R**2).sum() / 7)) and n2 == pytest.approx(float((W**2).sum()))
-    assert g == pytest.approx(float(torch.linalg.norm(grad)), rel=1e-10)
-    assert net[0].weight.grad is None  # measured on a copy
-
-
-def test_weight_decay_continuation_schedule_and_final_objective():
-    from numerics.bottleneck.nets import _weight_decay_schedule
-
-    sch = _weight_decay_schedule(1e-4, 1.0, (0.25, 0.75), 100)
-    assert sch(0) == sch(24) == 1.0 and sch(75) == sch(99) == 1e-4
-    assert sch(50) == pytest.approx(1e-2)  # geometric: halfway in log
-    assert _weight_decay_schedule(1e-4, None, (0.25, 0.75), 100)(0) == 1e-4
-    with pytest.raises(ValueError, match="anneal"):
-        _weight_decay_schedule(1e-4, 1.0, (0.8, 0.2), 100)
-    cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=80, lr=1e-2, lam_times_depth=3e-3,
-                              lam_times_depth_start=3.0, anneal=(0.25, 0.5))
-    model, task, res = nb.trained_network(cfg)
-    lams = [h["weight_decay"] for h in res.history]
-    assert lams[0] == pytest.approx(1.0) and lams[-1] == pytest.approx(1e-3)  # λL/L at start and end
-    # the reported objective is the final (stated) one, not the continuation's
-    assert res.objective == pytest.approx(res.mse + cfg.weight_decay * res.theta_norm2)
-    assert res.grad_norm > 0 and res.seconds > 0
-
-
-def test_train_full_batch_records_every_k_steps_and_stops_at_a_non_finite_loss():
-    from numerics.bottleneck.nets import BottleneckFit, make_mlp, train_full_batch
-
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.randn(20, 3, generator=g), torch.randn(20, 2, generator=g)
-    model = make_mlp(3, 8, 4, 2, generator=torch.Generator().manual_seed(0))
-    res = train_full_batch(model, x, y, weight_decay=1e-3, steps=30, lr=1e-2, record_every=7)
-    assert isinstance(res, BottleneckFit) and not res.diverged
-    assert [h["step"] for h in res.history] == [0, 7, 14, 21, 28, 29]
-    h0 = res.history[0]  # the objective at θ_0, before the first update
-    assert h0["objective"] == pytest.approx(h0["mse"] + 1e-3 * h0["theta_norm2"], rel=1e-6)
-    with torch.no_grad():
-        fresh = make_mlp(3, 8, 4, 2, generator=torch.Generator().manual_seed(0))
-        assert h0["mse"] == pytest.approx(float(((fresh(x) - y) ** 2).sum(dim=1).mean()), rel=1e-6)
-    # a huge step overflows float32 after the first update: divergence, no final terms
-    wild = make_mlp(3, 8, 4, 2, scale=30.0, generator=torch.Generator().manual_seed(0))
-    res = train_full_batch(wild, x, y, weight_decay=1e-3, steps=40, lr=1e30, record_every=3)
-    assert res.diverged and np.isnan(res.mse) and np.isnan(res.objective)
-    assert [h["step"] for h in res.history] == [0]
-
-
-def test_figures_are_returned_not_saved():
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    from numerics.bottleneck.figures import depth_figure, heatmap_figure, representation_figure
-
-    backend = matplotlib.get_backend()
-    cfg, model, task, _res, _s = _fast_nets()[-1]
-    fig = heatmap_figure([model], [cfg.depth])
-    assert isinstance(fig, Figure) and len(fig.axes) == 2  # one panel + colour bar
-    fig = representation_figure(model, task.x, task.z, layers=[2, 4], k=task.k)
-    assert isinstance(fig, Figure) and len(fig.axes) == 3
-    with pytest.raises(ValueError, match="hidden layers"):
-        representation_figure(model, task.x, task.z, layers=[cfg.depth], k=task.k)
-    import pandas as pd
-
-    fig = depth_figure(pd.DataFrame({"depth": [4, 8], "k": [2, 2], "theta_norm2_over_L": [8.0, 5.0],
-                                     "deviation_fraction": [1.0, 0.25], "tail_rms": [0.5, 0.3]}))
-    assert isinstance(fig, Figure) and len(fig.axes) == 3
-    assert matplotlib.get_backend() == backend
-
-
-def test_cli_bottleneck_runs_a_tiny_sweep(tmp_path, capsys):
-    from numerics.cli import main
-
-    rc = main(["bottleneck", "--profile", "test", "--depths", "3", "4", "--width", "8", "--n", "30", "--steps", "60",
-               "--out", str(tmp_path), "--quiet"])
-    out = capsys.readouterr().out
-    assert rc == 0 and "master" in out and "reproduced" in out
-    assert (tmp_path / "bottleneck_layers_L4.csv").exists()
-    assert main(["bottleneck", "--depths", "1", "--out", str(tmp_path), "--quiet"]) == 2
-
-
 # -- the paper's stated setting (arXiv 2305.19008 §5): L = 25, width 200, λ = 2e-4 ------------------
 
 
-PAPER = nb.PROFILE_CONFIGS["paper"]  # width 200, λ = 2e-4 in (λ/L)‖θ‖², L = 6, 12, 25; N = 500, 6000 Adam steps (5000 at L = 25)
+PAPER = PROFILES["paper"].master_inequality.configs  # width 200, λ = 2e-4 in (λ/L)‖θ‖², L = 6, 12, 25; N = 500, 6000 Adam steps (5000 at L = 25)
 # The trained models are cached where `rankbounds bottleneck --profile paper` and the report keep them,
 # or in $RANKBOUNDS_MODEL_CACHE; without a cache the slow tests train them (about 45 minutes on a loaded 2-core machine).
 PAPER_CACHE = Path(os.environ.get(nb.MODEL_CACHE_ENV) or
