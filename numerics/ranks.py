@@ -261,17 +261,21 @@ def _small_gram(S: _Scaled) -> np.ndarray:
 
 
 _SAFE_TRACE = (2.0**-600, 2.0**600)  # tr B̃ᵀB̃ here: no entry of the Gram matrix over- or underflows harmfully
+# tr B̃ᵀB̃ here: eigvalsh scales nothing internally (LAPACK dsyevd and dsterf rescale a matrix whose
+# largest entry is beyond about 2^±400), so the unscaled eigenvalues equal 2²ᵉ times the scaled ones
+# bit for bit, and gram_eigenvalues returns what the scaled Gram gives
+_EXACT_TRACE = (2.0**-300, 2.0**300)
 
 
-def _scaled_gram_eigenvalues(S: _Scaled, clamp: bool = True) -> tuple[np.ndarray, float]:
+def _scaled_gram_eigenvalues(S: _Scaled, clamp: bool = True, window: tuple[float, float] = _SAFE_TRACE) -> tuple[np.ndarray, float]:
     """(λ̃, δ̃): the min(m, n) eigenvalues of the small Gram of B̃, descending, and their error bound.
 
     An unscaled ``S`` (e = 0, the fast path) is rescaled and the Gram formed again when its trace
-    shows an overflow or an underflow.
+    lies outside ``window``: by default when it shows an overflow or an underflow.
     """
     G = _small_gram(S)
     trace = np.trace(G)
-    if S.e == 0 and not _SAFE_TRACE[0] <= trace <= _SAFE_TRACE[1]:
+    if S.e == 0 and not window[0] <= trace <= window[1]:
         if not np.isfinite(trace):
             S.revalidate()  # a NaN or inf in the input raises here; an overflow of √w·φ goes on
         S.rescale()
@@ -299,7 +303,7 @@ def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "s
     """
     one_of(method, "method", _EPS_RANK_METHODS[1:])
     S = _Scaled(features, weights, scaled=method == "svd")  # "gram": unscaled unless the trace over- or underflows
-    lam = S.svdvals() ** 2 if method == "svd" else _scaled_gram_eigenvalues(S)[0]
+    lam = S.svdvals() ** 2 if method == "svd" else _scaled_gram_eigenvalues(S, window=_EXACT_TRACE)[0]
     return S.back(_pad(lam, S.shape[1]), 2)
 
 
