@@ -5,7 +5,7 @@ One row per hidden layer (or per named module): the ε-rank r_ε(M) = #{λ(M) > 
 in the paper's printed convention (unit trapezoid weights, |λ| > ε); the Roy–Vetterli effective
 rank, stable rank, numerical rank, participation ratio, top singular values and the condition
 number of M. Given a target, the last hidden layer also gets the loss L = ‖f − u*‖²_w and the
-Thm 3.3 lower bounds on it, each with its slack (`numerics.staircase.measure.check_bounds`).
+Thm 3.3 lower bounds on it, each with its slack (`numerics.gram.check_bounds`).
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def analyze(
     df = pd.DataFrame(rows)
 
     if target is not None:
-        from numerics.staircase.measure import check_bounds, staircase_quantities
+        from numerics.gram import check_bounds, staircase_quantities
 
         f = np.asarray(output.detach().double().cpu().numpy())
         if f.ndim == 2 and f.shape[1] == 1:

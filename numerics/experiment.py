@@ -5,7 +5,9 @@ A theorem's experiment is a function
     def experiment(profile="quick", *, seed=0, out_dir=None, quiet=False) -> ExperimentResult
 
 - ``profile``: ``"test"`` (seconds: the generic pytest harness runs it for every registered theorem),
-  ``"quick"`` (a minute or two: ``make report``) or ``"paper"`` (the paper's scale).
+  ``"quick"`` (a minute or two: ``make report``) or ``"paper"`` (the paper's scale). Each paper
+  subpackage writes its settings once, in ``numerics/<paper>/config.py``: frozen dataclasses and a
+  ``PROFILES`` dict from these three names to them, read through `profile_config`.
 - ``out_dir``: where it writes its tables and figures (``None``: write nothing).
 - It returns the check rows (one per measured point and bound), the paper-vs-ours comparison,
   any further tables, the figure paths and the configuration it ran.
@@ -16,24 +18,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol, TypeVar
 
 import pandas as pd
 
 from theory import Check
 
 __all__ = [
-    "PROFILES",
+    "PROFILE_NAMES",
     "Experiment",
     "ExperimentResult",
     "check_profile",
+    "profile_config",
     "checks_frame",
     "summarize_checks",
     "comparison_row",
     "comparison_counts",
 ]
 
-PROFILES = ("test", "quick", "paper")
+PROFILE_NAMES = ("test", "quick", "paper")
 CHECK_COLUMNS = ("bound", "lhs", "rhs", "slack", "holds")
 COMPARISON_COLUMNS = ("quantity", "paper", "ours", "ratio", "settings", "reproduced")
 
@@ -44,10 +47,30 @@ class Experiment(Protocol):
     ) -> "ExperimentResult": ...
 
 
+_T = TypeVar("_T")
+
+
 def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {list(PROFILES)}, got {profile!r}")
+    """``profile`` itself when it is one of `PROFILE_NAMES`; else a ValueError naming it."""
+    if not isinstance(profile, str) or profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {list(PROFILE_NAMES)}, got {profile!r}")
     return profile
+
+
+def profile_config(profiles: Mapping[str, _T], profile: str) -> _T:
+    """``profiles[profile]``: one entry of a paper's ``config.PROFILES``.
+
+    Raises ValueError naming ``profile`` when it is not one of `PROFILE_NAMES`, and naming the
+    missing or extra names when ``profiles`` does not map exactly those three.
+    """
+    check_profile(profile)
+    if not isinstance(profiles, Mapping):
+        raise TypeError(f"profiles must be a dict of profile name -> settings, got {type(profiles).__name__}")
+    missing = [p for p in PROFILE_NAMES if p not in profiles]
+    extra = [p for p in profiles if p not in PROFILE_NAMES]
+    if missing or extra:
+        raise ValueError(f"profiles must map exactly {list(PROFILE_NAMES)}; missing {missing}, extra {extra}")
+    return profiles[profile]
 
 
 @dataclass

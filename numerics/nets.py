@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from numerics.activations import table as activation_table
 from numerics.validation import as_box, one_of, positive_float, positive_int, to_numpy
 
 __all__ = [
@@ -36,20 +36,13 @@ __all__ = [
     "StackedReLUMLP",
     "batched_hidden_features",
     "batched_loss_grad",
-    "RankTracker",
     "eq43_first_layer",
     "structured_first_layer",
     "make_generator",
 ]
 
-ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "elu": F.elu,  # α = 1 (the paper does not state α)
-    "cos": torch.cos,
-    "sin": torch.sin,
-    "gelu": F.gelu,
-}
+# σ by name: the torch column of the one activation table, `numerics.activations`.
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {name: a.torch for name, a in activation_table().items()}
 INITS = ("torch", "paper", "xavier", "structured")
 
 

@@ -9,19 +9,12 @@ loaded by every command and by the pytest plugin), and ``pytest --rankbounds-plu
 
 from __future__ import annotations
 
-import importlib
 import sys
-from importlib import metadata
 from pathlib import Path
 
-ENTRY_POINT_GROUP = "rankbounds.theorems"
+from theory.registry import ENTRY_POINT_GROUP, entry_point_modules, import_module
 
 __all__ = ["ENTRY_POINT_GROUP", "load_plugins", "entry_point_modules"]
-
-
-def entry_point_modules() -> list[str]:
-    """The module names listed under the ``rankbounds.theorems`` entry-point group of installed packages."""
-    return [ep.value.split(":")[0] for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)]
 
 
 def load_plugins(modules: list[str] | tuple[str, ...] = (), *, entry_points: bool = True, option: str = "--plugin") -> list[str]:
@@ -41,11 +34,6 @@ def load_plugins(modules: list[str] | tuple[str, ...] = (), *, entry_points: boo
         if not isinstance(name, str) or not name or name.endswith(".py"):
             hint = f" (a module name, not a file: {name[:-3]!r})" if isinstance(name, str) and name.endswith(".py") else ""
             raise ValueError(f"{option} must name an importable module, got {name!r}{hint}")
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                raise ValueError(f"{option} {name!r}: no module named {exc.name!r} (searched {cwd} and sys.path)") from None
-            raise
+        import_module(name, what=f"{option} {name!r}", where=f"{cwd} and sys.path")
         loaded.append(name)
     return loaded

@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.linalg
 
 from numerics import ranks
+from numerics.features import uniform_layer
 from numerics.quadrature import gauss_legendre
 
 EPS = 1e-6
@@ -48,14 +49,14 @@ def random_tanh_features(
     """Last-hidden-layer features of a random tanh MLP on m Gauss–Legendre points of [−1, 1].
 
     Weights and biases ~ U(−a, a), a = scale/√fan_in (scale = 1 is the paper's U(−1/√n, 1/√n) for
-    the hidden layers; the first layer, fan-in 1, draws from U(−scale, scale)). Returns (Φ, w).
+    the hidden layers; the first layer, fan-in 1, draws from U(−scale, scale)): each layer a
+    `numerics.features.uniform_layer`, weights drawn as a (fan_in, width) matrix. Returns (Φ, w).
     """
     rng = np.random.default_rng(seed)
     q = gauss_legendre(-1.0, 1.0, m)
     h = q.points
     for _ in range(depth):
-        a = scale / np.sqrt(h.shape[1])
-        h = np.tanh(h @ rng.uniform(-a, a, (h.shape[1], width)) + rng.uniform(-a, a, width))
+        h = uniform_layer(h.shape[1], width, scale / np.sqrt(h.shape[1]), rng, draw="by_input")(h)
     return h, np.asarray(q.weights)
 
 
@@ -95,3 +96,17 @@ def write_rank_measure_table(out_dir: Path, seed: int = 0) -> tuple[pd.DataFrame
     df = rank_measure_table(seed)
     paths = write_table(df, Path(out_dir) / "rank_measures", config={"eps": EPS, "weights": "GL for networks, none else"}, seed=seed)
     return df, paths
+
+
+def rank_measure_section(profile: str = "quick", *, seed: int = 0, out_dir: Path, quiet: bool = False) -> dict:
+    """The rank-measure table as a section of the verification report (the same at every profile)."""
+    df, _ = write_rank_measure_table(out_dir, seed=seed)
+    return {"text": "Every measure of `numerics.ranks` (ε = 1e-6; network features use Gauss–Legendre weights on [−1, 1]).",
+            "tables": {"rank measures": df}}
+
+
+# The report's extra sections (`numerics.report`): the reference table comes first.
+REPORT_SECTIONS = (
+    {"title": "Rank measures on reference matrices and random tanh-network features", "key": "rank measures",
+     "folder": "ranks_results", "run": rank_measure_section},
+)

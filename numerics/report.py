@@ -6,7 +6,9 @@ minimum and median slack), the figures, the paper-versus-ours table with its rep
 in the caption, and the experiment's notes. The summary counts, per theorem, the bounds checked and
 violated and the paper numbers reproduced, not reproduced and not comparable, so a "holds" never
 hides a "no". An experiment that raises is reported as an error (with its traceback) and the
-others still run.
+others still run. The full report then adds the sections that belong to no single theorem (the
+rank-measure reference table, a paper's extra comparisons): each module that holds one lists it in
+its ``REPORT_SECTIONS``, found by module name (`section_modules`), so this module names no paper.
 
 Layout (README "Output layout"): ``OUT/report.md``, ``OUT/report.html``, ``OUT/report_summary.*``
 and each paper's files in ``OUT/<paper>_results/``; a run with ``only`` writes all of that into its
@@ -30,7 +32,8 @@ from numerics.experiment import ExperimentResult, check_profile, comparison_coun
 from numerics.io import atomic_write_text, provenance, write_table
 
 __all__ = ["TheoremOutcome", "run_report", "run_folder", "paper_folder", "render_markdown", "render_html",
-           "comparison_counts", "comparison_caption"]
+           "comparison_counts", "comparison_caption", "overview_table", "section_modules", "report_sections",
+           "run_sections"]
 
 
 @dataclass
@@ -152,64 +155,88 @@ def run_report(
         outcomes.append(TheoremOutcome(t.id, res, secs, err, summary))
 
     # The sections that belong to no single theorem run with the full report, not with --only.
-    extra_sections = _extra_sections(profile, out_dir, seed, quiet, log) if extras and not only else []
+    extra_sections = run_sections(report_sections(), profile, out_dir, seed, quiet, log) if extras and not only else []
     config = {"profile": profile, "seed": seed, "only": only}
     prov = provenance(config, seed)
     md = render_markdown(outcomes, extra_sections, prov, out_dir)
     atomic_write_text(out_dir / "report.md", md)
     atomic_write_text(out_dir / "report.html", render_html(outcomes, extra_sections, prov, out_dir))
-    overview = _overview(outcomes, extra_sections)
+    overview = overview_table(outcomes, extra_sections)
     write_table(overview, out_dir / "report_summary", config=config, seed=seed)
     return outcomes
 
 
-def _extra_sections(profile, out_dir, seed, quiet, log) -> list[dict]:
-    """Sections that are not one registered theorem: the rank-measure reference table, and the
-    paper-vs-ours table of the ε-rank-raising methods (numerics.staircase.methods.experiment), when installed."""
-    from numerics.rank_table import write_rank_measure_table
+# Modules of the engine whose REPORT_SECTIONS come before the papers'.
+ENGINE_SECTION_MODULES = ("numerics.rank_table",)
+_SECTION_KEYS = ("title", "key", "folder", "run")
+
+
+def section_modules() -> list[str]:
+    """The modules whose ``REPORT_SECTIONS`` the full report runs, in order.
+
+    `ENGINE_SECTION_MODULES`, then every paper subpackage's experiment modules found by name:
+    ``numerics.<paper>.experiment`` and ``numerics.<paper>.<part>.experiment`` (papers and parts in
+    alphabetical order), so a paper adds a section without this module naming it.
+    """
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import numerics
+
+    found = list(ENGINE_SECTION_MODULES)
+    for paper in sorted(m.name for m in pkgutil.iter_modules(numerics.__path__) if m.ispkg and m.name != "cli"):
+        package = importlib.import_module(f"numerics.{paper}")
+        parts = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg)
+        for name in [f"numerics.{paper}.experiment", *(f"numerics.{paper}.{part}.experiment" for part in parts)]:
+            if importlib.util.find_spec(name) is not None:
+                found.append(name)
+    return found
+
+
+def report_sections(modules: list[str] | None = None) -> list[dict]:
+    """The ``REPORT_SECTIONS`` entries of ``modules`` (default `section_modules`), each checked.
+
+    An entry is a mapping with ``title`` (the heading), ``key`` (its name in the summary table),
+    ``folder`` (its subfolder of the run folder) and ``run``, a function
+    ``run(profile, *, seed, out_dir, quiet) -> dict`` returning any of ``text``, ``tables``
+    (name -> DataFrame), ``comparison`` (paper-vs-ours rows), ``figures`` and ``notes``.
+    """
+    import importlib
 
     sections = []
-    df, _ = write_rank_measure_table(out_dir / "ranks_results", seed=seed)
-    sections.append(
-        {
-            "title": "Rank measures on reference matrices and random tanh-network features",
-            "text": "Every measure of `numerics.ranks` (ε = 1e-6; network features use Gauss–Legendre weights on [−1, 1]).",
-            "tables": {"rank measures": df},
-            "figures": [],
-            "notes": [],
-        }
-    )
-    try:
-        from numerics.staircase.methods.experiment import methods_report
-    except ImportError:
-        return sections
-    log("[report] staircase methods (paper §4): running numerics.staircase.methods.experiment:methods_report")
-    t0 = time.perf_counter()
-    try:
-        comparison, figures, notes = methods_report(profile, seed=seed, out_dir=out_dir / "methods_results", quiet=quiet)
-        sections.append(
-            {
-                "title": "Methods that raise ε-rank (arXiv 2412.05144, §4): ours beside the paper's",
-                "text": f"Ran in {time.perf_counter() - t0:.0f} s.",
-                "key": "staircase methods §4",
-                "seconds": time.perf_counter() - t0,
-                "tables": {},
-                "comparison": comparison,
-                "figures": list(figures),
-                "notes": list(notes),
-            }
-        )
-    except Exception:
-        sections.append({"title": "Methods that raise ε-rank", "key": "staircase methods §4", "text": "", "tables": {},
-                         "figures": [], "notes": [], "error": traceback.format_exc(), "seconds": time.perf_counter() - t0})
+    for name in section_modules() if modules is None else modules:
+        entries = getattr(importlib.import_module(name), "REPORT_SECTIONS", ())
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or any(k not in entry for k in _SECTION_KEYS) or not callable(entry["run"]):
+                raise ValueError(f"{name}.REPORT_SECTIONS[{i}] must be a dict with {list(_SECTION_KEYS)} "
+                                 f"and a callable run, got {entry!r}")
+            sections.append({**entry, "module": name})
     return sections
+
+
+def run_sections(sections: list[dict], profile: str, out_dir: Path, seed: int, quiet: bool,
+                 log: Callable[[str], None] = print) -> list[dict]:
+    """Run each section into ``out_dir/<folder>``; one that raises becomes an error section, the others still run."""
+    done = []
+    for sec in sections:
+        run = sec["run"]
+        log(f"[report] {sec['key']}: running {sec['module']}:{getattr(run, '__name__', 'run')}")
+        t0 = time.perf_counter()
+        base = {"title": sec["title"], "key": sec["key"], "text": "", "tables": {}, "figures": [], "notes": []}
+        try:
+            part = run(profile, seed=seed, out_dir=Path(out_dir) / sec["folder"], quiet=quiet)
+            done.append({**base, **part, "seconds": time.perf_counter() - t0})
+        except Exception:  # reported in the document, never swallowed silently
+            done.append({**base, "error": traceback.format_exc(), "seconds": time.perf_counter() - t0})
+    return done
 
 
 OVERVIEW_COLUMNS = ["theorem", "status", "bounds", "bounds_violated", "points", "violations", "min_slack",
                     "reproduced", "not_reproduced", "not_comparable", "seconds"]
 
 
-def _overview(outcomes: list[TheoremOutcome], extra_sections: list[dict] = ()) -> pd.DataFrame:
+def overview_table(outcomes: list[TheoremOutcome], extra_sections: list[dict] = ()) -> pd.DataFrame:
     """One row per theorem (and per extra section with a comparison), then a total row.
 
     Columns: bounds checked and bounds with a violation, points and violations, the minimum slack,
@@ -282,7 +309,7 @@ def render_markdown(outcomes, extra_sections, prov, out_dir: Path) -> str:
         f"commit {prov['git_commit'] or 'n/a'}."
     )
     lines += ["", "A bound holds at a point when slack = lhs − rhs ≥ 0 (for ≥) up to 1e-9 relative rounding.", ""]
-    overview = _overview(outcomes, extra_sections)
+    overview = overview_table(outcomes, extra_sections)
     lines += ["## Summary", "", _summary_sentence(overview), "", _md_table(overview), ""]
     for o in outcomes:
         t = registry.get(o.theorem_id)
@@ -394,7 +421,7 @@ def render_html(outcomes, extra_sections, prov, out_dir: Path) -> str:
     parts.append("<h1>rankbounds verification report</h1>")
     parts.append(f"<p>Profile <code>{esc(str(prov['config']['profile']))}</code>, seed {esc(str(prov['seed']))}; {esc(prov['created'])}; commit {esc(str(prov['git_commit']))}.</p>")
     parts.append("<details><summary>provenance</summary><pre>" + esc(json.dumps(prov, indent=1)) + "</pre></details>")
-    overview = _overview(outcomes, extra_sections)
+    overview = overview_table(outcomes, extra_sections)
     parts.append(f"<h2>Summary</h2><p>{esc(_summary_sentence(overview))}</p>" + _html_table(overview))
     for o in outcomes:
         t = registry.get(o.theorem_id)

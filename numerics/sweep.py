@@ -1,8 +1,8 @@
 """Sweeps: a grid of configurations × seeds, cached per configuration, resumable, on any Executor.
 
 Each configuration (grid values + seed + the function's name and source code) is hashed together
-with the package version; its result is written atomically to ``cache_dir/<hash>.json`` with a
-provenance record. A configuration whose file exists and parses is never run again, so a sweep that
+with the package version (`numerics.cache.key`); its result is written atomically to
+``cache_dir/<hash>.json`` with a provenance record. A configuration whose file exists and parses is never run again, so a sweep that
 was killed resumes where it stopped; a truncated or corrupt file is recomputed, with a warning.
 Process-pool workers die with the sweep: a watchdog thread in each exits when its parent goes, and
 a worker never writes a result once its parent is gone.
@@ -18,23 +18,21 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import importlib
 import inspect
 import itertools
-import json
 import marshal
 import os
 import threading
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
+from numerics import cache
 from numerics.progress import progress
-from numerics.io import _jsonable, write_json
+from theory.registry import resolve
 
 __all__ = ["Sweep", "config_key", "function_fingerprint", "resolve_function", "make_executor"]
 
@@ -42,14 +40,8 @@ EXECUTORS = ("process", "thread", "serial", "dask")
 
 
 def resolve_function(spec: str) -> Callable[..., Mapping[str, Any]]:
-    """Import ``"module:function"``."""
-    if not isinstance(spec, str) or spec.count(":") != 1:
-        raise ValueError(f"function must be 'module:function', got {spec!r}")
-    module, name = spec.split(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except AttributeError:
-        raise ValueError(f"module {module!r} has no function {name!r}") from None
+    """Import ``"module:function"`` (`theory.registry.resolve`; its errors start with ``function``)."""
+    return resolve(spec, what="function")
 
 
 def function_fingerprint(spec: str) -> str:
@@ -71,20 +63,13 @@ def function_fingerprint(spec: str) -> str:
 
 def config_key(function: str, config: Mapping[str, Any], seed: int, version: str | None = None,
                code: str | None = None) -> str:
-    """sha256 of the canonical JSON of (function, its code, config, seed, package version), first 20 hex digits.
+    """The `numerics.cache.key` of (function, its code, config, seed), with the package version.
 
     ``code`` is the function's `function_fingerprint` (computed here when not given).
     """
-    if version is None:
-        from numerics import __version__ as version
     if code is None:
         code = function_fingerprint(function)
-    payload = json.dumps(
-        {"function": function, "code": code, "config": _jsonable(dict(config)), "seed": seed, "version": version},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+    return cache.key({"function": function, "code": code, "config": dict(config), "seed": seed}, version=version)
 
 
 def _parent_alive(parent: int | None) -> bool:
@@ -103,8 +88,8 @@ def _run_one(function: str, config: dict, seed: int, path: str, sweep_config: di
         raise TypeError(f"{function} must return a dict, got {type(result).__name__}")
     if not _parent_alive(parent):
         os._exit(1)
-    write_json(path, {"function": function, "key": Path(path).stem, "params": config, "result": dict(result)},
-               config={**sweep_config, **config}, seed=seed)
+    cache.store_json(path, {"function": function, "key": Path(path).stem, "params": config, "result": dict(result)},
+                     config={**sweep_config, **config}, seed=seed)
     return path
 
 
@@ -222,19 +207,8 @@ class Sweep:
 
     def _load(self, key: str) -> dict | None:
         """The cached result document, or None when it is missing or unreadable (then with a warning)."""
-        p = self.path(key)
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:  # truncated, corrupt or not UTF-8
-            warnings.warn(f"cache file {p} is unreadable ({type(exc).__name__}: {exc}); it will be recomputed",
-                          RuntimeWarning, stacklevel=3)
-            return None
-        if not isinstance(doc, dict) or not isinstance(doc.get("result"), dict) or doc.get("key", key) != key:
-            warnings.warn(f"cache file {p} is not a sweep result; it will be recomputed", RuntimeWarning, stacklevel=3)
-            return None
-        return doc
+        return cache.load_json(self.path(key), what="sweep cache file",
+                               valid=lambda doc: isinstance(doc.get("result"), dict) and doc.get("key", key) == key)
 
     def pending(self) -> list[tuple[str, dict[str, Any], int]]:
         """The configurations without a readable cached result."""

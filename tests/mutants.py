@@ -52,7 +52,7 @@ MUTANTS = [
     Mutant("eps_rank_svd_count_ge", "numerics/ranks.py",
            "return mu**power > np.ldexp(t, -power * (e + f))",
            "return mu**power >= np.ldexp(t, -power * (e + f))", (T_TIES,)),
-    Mutant("staircase_quantities_p_ge", "numerics/staircase/measure.py",
+    Mutant("staircase_quantities_p_ge", "numerics/gram.py",
            "p_ = int(np.count_nonzero(lam > eps_))", "p_ = int(np.count_nonzero(lam >= eps_))", (T_TIES,)),
     Mutant("deep_linear_cost_loses_L", "theory/bottleneck.py", "rhs=L * schatten,", "rhs=schatten,", (T_BNECK,)),
     Mutant("check_default_rtol_1e-2", "theory/_bound.py", "DEFAULT_RTOL = 1e-9", "DEFAULT_RTOL = 1e-2", (T_BOUND,)),

@@ -25,10 +25,12 @@ from hypothesis import strategies as st
 
 from tests.strategies import invalid_values
 from theory import registry
-from theory.validation import constraints_of
+from theory.validation import Real, constraints_of
 
 MODULES = ("theory.spikes", "theory.bottleneck", "theory.collapse", "theory.staircase", "numerics.ranks",
            "numerics.quadrature")
+# `Bound.check`'s documented ranges: rtol in [0, 1e-6], atol >= 0 (and at most 1e-6·max(1, |lhs|, |rhs|))
+CHECK_RTOL, CHECK_ATOL = Real(low=0.0, high=1e-6), Real(low=0.0)
 GUARD_S = 20  # a call still running after this is a hang (generous: the machine may be loaded)
 
 _rng = np.random.default_rng(0)
@@ -170,9 +172,7 @@ def _call_cases():
             if b.lhs is not None:
                 cases.append((f"{key}.check({sym})", lambda v, b=b, base=base, sym=sym: b.check(**{**base, sym: v}), sym, c))
         if b.lhs is not None:
-            from theory._bound import _ATOL, _RTOL
-
-            for arg, c in (("rtol", _RTOL), ("atol", _ATOL)):
+            for arg, c in (("rtol", CHECK_RTOL), ("atol", CHECK_ATOL)):
                 cases.append((f"{key}.check({arg})", lambda v, b=b, base=base, arg=arg: b.check(**base, **{arg: v}), arg, c))
     return cases
 

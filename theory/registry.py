@@ -9,7 +9,8 @@ A user adds a theorem with one call::
 A theorem finds its experiment by convention: ``"<paper>.<name>"`` runs the function ``<name>`` of
 the module ``numerics.<paper>.experiment`` (``staircase.thm3_3`` -> ``numerics.staircase.experiment:thm3_3``),
 so theory names no numerics path. A user's theorem passes ``experiment="module:function"``
-instead. Either way the name is resolved only when the experiment runs, so importing `theory`
+instead. Either way the name is resolved only when the experiment runs (by `resolve`, the one
+``"module:function"`` resolver of the package, which the sweeps use too), so importing `theory`
 never imports torch or `numerics`. Built-in theorems register themselves when
 their theory module is imported; third-party packages can also register through the
 ``rankbounds.theorems`` entry-point group (each entry point is a module to import).
@@ -21,14 +22,55 @@ import importlib
 import re
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from types import ModuleType
 from typing import Callable
 
 from theory._bound import Bound
 
 _BUILTIN_MODULES = ("theory.staircase", "theory.bottleneck", "theory.spikes", "theory.collapse")
-_ENTRY_POINT_GROUP = "rankbounds.theorems"
+ENTRY_POINT_GROUP = "rankbounds.theorems"
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-_EXPERIMENT_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+_SPEC_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def import_module(name: str, *, what: str, where: str = "sys.path") -> ModuleType:
+    """``importlib.import_module(name)``; when ``name`` itself (or a package above it) is missing,
+    a ValueError ``"<what>: no module named '<missing>' (searched <where>)"``.
+
+    A missing dependency inside an existing module is re-raised as it is: it is that module's bug,
+    not a misspelt name.
+    """
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            raise ValueError(f"{what}: no module named {exc.name!r} (searched {where})") from None
+        raise
+
+
+def resolve(spec: str, *, what: str = "experiment") -> Callable:
+    """The callable that ``"module:function"`` names, imported now.
+
+    Every ``"module:function"`` string of the package (a theorem's experiment, a sweep's function)
+    is resolved here. Bad strings raise a ValueError that starts with ``what`` and quotes ``spec``:
+    not of the form ``module:function``, no such module, no such attribute, or not callable.
+    """
+    if not isinstance(spec, str) or not _SPEC_PATTERN.match(spec):
+        raise ValueError(f"{what} must be 'module:function', got {spec!r}")
+    module_name, name = spec.split(":")
+    module = import_module(module_name, what=f"{what} {spec!r}")
+    try:
+        fn = getattr(module, name)
+    except AttributeError:
+        raise ValueError(f"{what} {spec!r}: module {module_name!r} has no function {name!r}") from None
+    if not callable(fn):
+        raise ValueError(f"{what} {spec!r} names a {type(fn).__name__}, not a function")
+    return fn
+
+
+def entry_point_modules() -> list[str]:
+    """The module of each entry point of the `ENTRY_POINT_GROUP` group of the installed packages."""
+    return [ep.value.split(":")[0] for ep in entry_points(group=ENTRY_POINT_GROUP)]
 
 
 @dataclass(frozen=True)
@@ -69,7 +111,7 @@ class Theorem:
         if self.experiment is None:
             paper, name = self.id.split(".", 1)
             object.__setattr__(self, "experiment", f"numerics.{paper}.experiment:{name.replace('.', '_')}")
-        if not isinstance(self.experiment, str) or not _EXPERIMENT_PATTERN.match(self.experiment):
+        if not isinstance(self.experiment, str) or not _SPEC_PATTERN.match(self.experiment):
             raise ValueError(
                 f"Theorem {self.id!r}: experiment must be 'module:function', got {self.experiment!r}"
             )
@@ -86,13 +128,8 @@ class Theorem:
         raise KeyError(f"Theorem {self.id!r} has no bound {name!r}; it has {[b.name for b in self.bounds]}")
 
     def resolve_experiment(self) -> Callable:
-        """Import and return the experiment function (this is where numerics gets imported)."""
-        module_name, func_name = self.experiment.split(":")
-        module = importlib.import_module(module_name)
-        try:
-            return getattr(module, func_name)
-        except AttributeError:
-            raise ValueError(f"Theorem {self.id!r}: {module_name} has no function {func_name!r}") from None
+        """Import and return the experiment function (this is where numerics gets imported); see `resolve`."""
+        return resolve(self.experiment, what=f"Theorem {self.id!r}: experiment")
 
 
 _REGISTRY: dict[str, Theorem] = {}
@@ -126,8 +163,8 @@ def _load() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
-    for ep in entry_points(group=_ENTRY_POINT_GROUP):
-        importlib.import_module(ep.value.split(":")[0])
+    for name in entry_point_modules():
+        importlib.import_module(name)
 
 
 def get(theorem_id: str) -> Theorem:

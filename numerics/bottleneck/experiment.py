@@ -1,8 +1,9 @@
 """Bottleneck structure in trained deep networks (Jacot, arXiv 2305.19008), measured with torch.
 
-The pieces live in private modules: the synthetic task (`_bottleneck_task`), the networks and their
-training (`_bottleneck_nets`), the measurements and (★) checks (`_bottleneck_measure`) and the deep
-linear networks (`_bottleneck_linear`). This module runs them as the two registered experiments:
+The pieces live beside it in `numerics.bottleneck`: the synthetic task (`numerics.bottleneck.task`),
+the networks and their training (`numerics.bottleneck.nets`), the measurements and (★) checks
+(`numerics.bottleneck.measure`) and the deep linear networks (`numerics.bottleneck.linear`). This
+module runs them as the two registered experiments:
 
 - `experiment` (theorem ``bottleneck.master_inequality``): deep ReLU MLPs trained with weight decay
   on x = g(z), y = h(z_1..z_k) at several depths, plus random ReLU networks; the master inequality,
@@ -14,7 +15,7 @@ linear networks (`_bottleneck_linear`). This module runs them as the two registe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from numerics import cache
 from numerics.threads import limit_threads
 from numerics.bottleneck.linear import LinearFit, target_with_spectrum, train_deep_linear
 from numerics.bottleneck.measure import (
@@ -39,11 +41,13 @@ from numerics.bottleneck.measure import (
 from numerics.bottleneck.nets import BottleneckFit, make_mlp, theta_norm2, train_full_batch
 from numerics.bottleneck.task import BottleneckTask, make_task
 from numerics.progress import progress
-from numerics.experiment import ExperimentResult, check_profile, checks_frame, comparison_row
+from numerics.experiment import ExperimentResult, checks_frame, comparison_row, profile_config
+from numerics.bottleneck.config import PAPER_CONFIG, PAPER_LAMBDA, PROFILES, BottleneckConfig
 from theory.bottleneck import PDET_PRODUCT, PDET_SUM, log_pseudo_determinant
 
 __all__ = [
     "BottleneckConfig",
+    "PROFILES",
     "PROFILE_CONFIGS",
     "trained_network",
     "bottleneck_summary",
@@ -70,69 +74,9 @@ __all__ = [
 
 THEOREM_ID = "bottleneck.master_inequality"
 LINEAR_THEOREM_ID = "bottleneck.deep_linear_cost"
+# each profile's depth sweep (`numerics.bottleneck.config.PROFILES`), as the CLI's --depths defaults read it
+PROFILE_CONFIGS = {name: p.master_inequality.configs for name, p in PROFILES.items()}
 
-
-@dataclass(frozen=True)
-class BottleneckConfig:
-    """One trained network: task size, architecture and training (research note §4.3 pilot defaults)."""
-
-    depth: int = 12
-    width: int = 50
-    n: int = 500
-    k: int = 2
-    lam_times_depth: float = 0.24  # λ = lam_times_depth / L
-    steps: int = 12_000
-    lr: float = 1e-3
-    bias: bool = True
-    seed: int = 0  # network initialisation
-    task_seed: int = 0
-    init_scale: float = 1.0  # He-normal × init_scale, zero biases
-    lr_drop_at: float = 0.75  # lr × 0.1 from this fraction of the steps on
-    # λ-continuation (None: off): λL held at this value, then geometric down to lam_times_depth
-    # between the fractions `anneal` of the steps, then lam_times_depth to the end
-    lam_times_depth_start: float | None = None
-    anneal: tuple[float, float] = (0.3, 0.6)
-
-    @property
-    def weight_decay(self) -> float:
-        """The coefficient λ/L of ‖θ‖² (``lam_times_depth`` is the λ of (λ/L)‖θ‖², arXiv 2209.15055's form)."""
-        return self.lam_times_depth / self.depth
-
-    def label(self) -> str:
-        text = f"L={self.depth} w={self.width} N={self.n} λL={self.lam_times_depth:g} steps={self.steps} lr={self.lr:g}"
-        if self.lam_times_depth_start is not None:
-            text += (f" (λL continuation {self.lam_times_depth_start:g} → {self.lam_times_depth:g} over "
-                     f"{self.anneal[0]:g}–{self.anneal[1]:g} of the steps)")
-        return text
-
-
-# Depth sweeps per profile. "test" is the small fast version (seconds); "quick" ≤ ~90 s on 2 cores
-# (L = 18 needs far more than 8000 steps: at 6000 its middle tails were still 0.15–0.28 of s_k).
-_TEST = BottleneckConfig(depth=4, width=30, n=100, lam_times_depth=0.4, steps=2000, lr=5e-3)
-
-# "paper": arXiv 2305.19008 §5 as quoted by a third party — L = 25, width 200, ridge λ = 2·10⁻⁴ in
-# (1/N)Σ‖f(x_i) − y_i‖² + (λ/L)‖θ‖² (the loss form of arXiv 2209.15055, third-party transcription),
-# z ∈ R⁸, x = g(z), y = h(z_1, z_2) ∈ R²⁰ — plus the same net at L = 6 and 12 for the depth sweep.
-# Ours, because the paper does not state them: N = 500, full-batch Adam lr 1e-3 (×0.1 for the last
-# 20 %), He-normal weights and zero biases, 6000 steps, and a λ-continuation (λ = 1 for the first
-# 35 % of the steps, geometric down to 2·10⁻⁴ by 60 %, then 2·10⁻⁴): with λ = 2·10⁻⁴ from the start,
-# Adam only took ‖θ‖²/L from 385 to 320 in 1050 steps at L = 25 (pilot), the random bulk intact.
-PAPER_LAMBDA = 2e-4
-PAPER_DEPTHS = (6, 12, 25)
-PAPER_CONFIG = BottleneckConfig(depth=25, width=200, n=500, k=2, lam_times_depth=PAPER_LAMBDA, steps=6000, lr=1e-3,
-                                lr_drop_at=0.8, lam_times_depth_start=1.0, anneal=(0.35, 0.6))
-PROFILE_CONFIGS: dict[str, tuple[BottleneckConfig, ...]] = {
-    "test": (_TEST, replace(_TEST, depth=8)),
-    "quick": tuple(
-        BottleneckConfig(depth=L, width=50, n=200, lam_times_depth=0.3, steps=8000, lr=3e-3) for L in (6, 9, 12)
-    ),
-    # L = 25 drops the lr when λ reaches 2·10⁻⁴ (60 %), not at 80 %: with lr 1e-3 at λ = 2·10⁻⁴ the first
-    # L = 25 run (6000 steps) spiked at step ~4100 from mse 0.012 to 20 (every unit dead, f constant) and
-    # never recovered; 5000 steps to fit the time budget.
-    "paper": tuple(replace(PAPER_CONFIG, depth=L) for L in PAPER_DEPTHS if L != PAPER_CONFIG.depth)
-    + (replace(PAPER_CONFIG, steps=5000, lr_drop_at=0.6),),
-}
-_SAMPLES = {"test": 6, "quick": 10, "paper": 50}  # inputs per trained network for the (★) checks
 
 
 _TRAINED: dict[BottleneckConfig, tuple[torch.nn.Module, BottleneckTask, BottleneckFit]] = {}
@@ -151,39 +95,38 @@ def trained_network(cfg: BottleneckConfig, quiet: bool = True, cache_dir: Path |
         raise TypeError(f"cfg must be a BottleneckConfig, got {type(cfg).__name__}")
     path = None if cache_dir is None else Path(cache_dir) / f"{_config_key(cfg)}.pt"
     if cfg not in _TRAINED:
-        _TRAINED[cfg] = _load(cfg, path) if path is not None and path.exists() else _train(cfg, quiet)
-    if path is not None and not path.exists():
+        loaded = _load(cfg, path) if path is not None else None
+        _TRAINED[cfg] = loaded if loaded is not None else _train(cfg, quiet)
+        if path is not None and loaded is None:
+            _save(_TRAINED[cfg], path, cfg)
+    elif path is not None and not path.exists():
         _save(_TRAINED[cfg], path, cfg)
     return _TRAINED[cfg]
 
 
 def _config_key(cfg: BottleneckConfig) -> str:
-    import hashlib
-    import json
-
-    from numerics import __version__
-
-    text = json.dumps({**asdict(cfg), "version": __version__}, sort_keys=True)
-    return f"L{cfg.depth}_" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    """``L<depth>_<numerics.cache.key of the configuration>``."""
+    return f"L{cfg.depth}_" + cache.key(asdict(cfg))
 
 
 def _save(trained, path: Path, cfg: BottleneckConfig) -> None:
-    import io
-
-    from numerics.io import atomic_write_bytes, provenance
+    from numerics.io import provenance
 
     model, _task, res = trained
-    buf = io.BytesIO()
-    torch.save({"state": model.state_dict(), "result": asdict(res), "provenance": provenance(asdict(cfg), cfg.seed)}, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    cache.store_torch(path, {"state": model.state_dict(), "result": asdict(res), "provenance": provenance(asdict(cfg), cfg.seed)})
 
 
 def _load(cfg: BottleneckConfig, path: Path):
-    blob = torch.load(path, weights_only=True)
-    task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
-    model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias)
-    model.load_state_dict(blob["state"])
-    return model, task, BottleneckFit(**blob["result"])
+    """The cached (model, task, result) of ``cfg``, or None when ``path`` is missing or unreadable."""
+
+    def restore(p: Path):
+        blob = torch.load(p, weights_only=True)
+        task = make_task(cfg.n, k=cfg.k, seed=cfg.task_seed)
+        model = make_mlp(task.x.shape[1], cfg.width, cfg.depth, task.y.shape[1], bias=cfg.bias)
+        model.load_state_dict(blob["state"])
+        return model, task, BottleneckFit(**blob["result"])
+
+    return cache.load(path, restore, what="bottleneck model cache file")
 
 
 def _train(cfg: BottleneckConfig, quiet: bool) -> tuple[torch.nn.Module, BottleneckTask, BottleneckFit]:
@@ -340,12 +283,12 @@ def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = 
     number of sample inputs and random networks. Trained models are cached in ``cache_dir``
     (default `model_cache_dir(out_dir)`).
     """
-    check_profile(profile)
-    base = PROFILE_CONFIGS[profile] if configs is None else tuple(configs)
+    settings = profile_config(PROFILES, profile).master_inequality
+    base = settings.configs if configs is None else tuple(configs)
     if not base or not all(isinstance(c, BottleneckConfig) for c in base):
         raise TypeError(f"configs must be a non-empty tuple of BottleneckConfig, got {configs!r}")
     configs = tuple(replace(c, seed=c.seed + seed, task_seed=c.task_seed + seed) for c in base)
-    samples = _SAMPLES[profile]
+    samples = settings.samples
     cache = Path(cache_dir) if cache_dir is not None else model_cache_dir(out_dir)
     checks, summaries, layer_tables, trained = [], [], {}, []
     for cfg in progress(configs, total=len(configs), desc="bottleneck depths", quiet=quiet):
@@ -358,7 +301,7 @@ def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = 
                     steps=cfg.steps, weight_decay=cfg.weight_decay, settings=cfg.label())
         summaries.append(summ)
         layer_tables[f"layers_L{cfg.depth}"] = layer_table(model, task.x, task.k)
-    checks.append(random_relu_checks({"test": 8, "quick": 30, "paper": 100}[profile], seed=seed))
+    checks.append(random_relu_checks(settings.random_networks, seed=seed))
     checks_df = pd.concat(checks, ignore_index=True)
     depth_df = _depth_table(summaries)
     exponents = _exponent_table(summaries)
@@ -582,9 +525,6 @@ def _write_outputs(out: Path, configs, trained, checks_df, comparison, tables, c
 
 # -- deep linear networks ------------------------------------------------------------------------
 
-_LINEAR_PROFILES = {"test": (2, 4, 8), "quick": (2, 4, 8, 16), "paper": (2, 4, 8, 16, 32)}
-
-
 LINEAR_TARGET_SVALS = (3.0, 1.0, 0.3)
 _LINEAR_FITS: dict[tuple, LinearFit] = {}
 
@@ -604,12 +544,12 @@ def linear_fits(depths, *, seed: int = 0, weight_decay: float = 1e-2, quiet: boo
 
 def linear_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = False) -> ExperimentResult:
     """Deep linear nets trained with weight decay vs R(P; L) = L Σ s_i(P)^{2/L}; pseudo-determinant inequalities."""
-    check_profile(profile)
-    fits = linear_fits(_LINEAR_PROFILES[profile], seed=seed, quiet=quiet)
+    settings = profile_config(PROFILES, profile).deep_linear_cost
+    fits = linear_fits(settings.depths, seed=seed, quiet=quiet)
     rows = [checks_frame([f.check()], network=f"linear_L{f.depth}", depth=f.depth) for f in fits]
     rng = np.random.default_rng(seed)
     pd_rows = []
-    for i in range({"test": 50, "quick": 500, "paper": 5000}[profile]):
+    for i in range(settings.pdet_trials):
         n = int(rng.integers(2, 7))
         ra = int(rng.integers(1, n))
         rb = int(rng.integers(1, n - ra + 1))
@@ -632,7 +572,7 @@ def linear_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
         f"‖θ‖² / (L Σ s_i(P)^{{2/L}}) of a trained deep linear net, L={f.depth}", 1.0,
         f.theta_norm2 / f.closed_form_cost, f"6×5 target, s=(3,1,0.3), λ={f.weight_decay:g}, Adam+L-BFGS float64",
         reproduced=abs(f.relative_cost_gap) < 1e-6, criterion="ratio within 1e-6 of 1") for f in fits])
-    config = {"profile": profile, "seed": seed, "depths": list(_LINEAR_PROFILES[profile]), "weight_decay": 1e-2}
+    config = {"profile": profile, "seed": seed, "depths": list(settings.depths), "weight_decay": 1e-2}
     if out_dir is not None:
         from numerics.io import write_table
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from numerics.activations import NAMES as ACTIVATION_NAMES
 from numerics.cli._common import (add_common_options, add_convention_option, add_seeds_options,
                                        conventions_from, nonnegative_int, positive_float, positive_int, results_dir,
                                        seeds_from)
@@ -57,7 +58,7 @@ def register(subparsers) -> None:
                    help="base grid and schedule (default: %(default)s)")
     p.add_argument("--depth", type=positive_int, nargs="+", metavar="L", help="hidden layers, one or more (Fig. 2: 2 4)")
     p.add_argument("--width", type=positive_int, nargs="+", metavar="N", help="width of every hidden layer (Fig. 2: 25 50)")
-    p.add_argument("--activation", nargs="+", choices=("tanh", "relu", "elu", "cos", "sin", "gelu"),
+    p.add_argument("--activation", nargs="+", choices=ACTIVATION_NAMES,
                    help="activation(s) (default tanh)")
     p.add_argument("--init", nargs="+", choices=("torch", "paper", "xavier", "structured"),
                    help="initialisation(s): torch default U(-1/sqrt fan_in, 1/sqrt fan_in) (= the paper's rule on "

@@ -13,6 +13,7 @@ Profiles (sizes chosen so `test` runs in seconds on 2 cores; `paper` is the rese
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -20,28 +21,12 @@ import pandas as pd
 
 from numerics.spikes import measure as S
 from numerics.progress import progress
-from numerics.experiment import ExperimentResult, check_profile, checks_frame, comparison_row
+from numerics.experiment import ExperimentResult, checks_frame, comparison_row, profile_config
+from numerics.spikes.config import PROFILES, CountSettings, ErrorSettings, StrengthSettings
 from theory import spikes as T
 
-ALPHA_GRID = (0.0, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45)
 ERROR_ALPHAS = (None, 0.15, 0.25, 0.30, 0.35, 0.40, 0.45)  # None: random features (η = 0)
 WINDOW_MARGIN = 0.03  # points in (α_k, α*_k(n) + margin) are the finite-size window: reported, not checked
-
-_COUNT_PROFILES = {
-    "test": dict(n=1000, d=500, alphas=(0.0, 0.15, 0.40), acts=("relu", "tanh"), seeds=1, k_top=4, spectrum_n=400),
-    "quick": dict(n=1000, d=500, alphas=ALPHA_GRID, acts=("relu", "tanh", "tq"), seeds=2, k_top=6),
-    "paper": dict(n=2000, d=1000, alphas=ALPHA_GRID + (0.22, 0.26, 0.28, 0.32), acts=("relu", "tanh", "tq"), seeds=5, k_top=6),
-}
-_ERROR_PROFILES = {
-    "test": None,
-    "quick": dict(n=1000, N=500, d=500, lam=1.0, seeds=3, n_test=4000),
-    "paper": dict(n=2000, N=1000, d=1000, lam=1.0, seeds=5, n_test=8000),
-}
-_STRENGTH_PROFILES = {
-    "test": dict(n=2000, d=1000, thetas=(0.15,), acts=("relu", "tanh"), seeds=1),
-    "quick": dict(n=2000, d=1000, thetas=(0.10, 0.15), acts=("relu", "tanh", "gelu", "tq"), seeds=2),
-    "paper": dict(n=2000, d=1000, thetas=(0.10, 0.15), acts=("relu", "tanh", "gelu", "tq"), seeds=5),
-}
 
 # Research note numbers (§4.3, §4.4, §4.6, §4.7): [S] simulations by the note's author, one seed.
 NOTE_COUNTS = {
@@ -61,11 +46,11 @@ NOTE_TEST_MSE = {
 }
 
 
-def _mus(act: S.Activation) -> list[float]:
+def _mus(act: S.CentredActivation) -> list[float]:
     return list(act.mu)
 
 
-def _window(alpha: float, act: S.Activation, n: int, N: int, edge: float) -> tuple[bool, int]:
+def _window(alpha: float, act: S.CentredActivation, n: int, N: int, edge: float) -> tuple[bool, int]:
     """(in the finite-size window?, BBP-heuristic count of degrees k ≤ 2) at this α and measured edge."""
     inside, bbp = False, 0
     for k in (1, 2):
@@ -81,16 +66,16 @@ def _window(alpha: float, act: S.Activation, n: int, N: int, edge: float) -> tup
     return inside, bbp
 
 
-def count_rows(profile: dict, seed: int, quiet: bool) -> pd.DataFrame:
+def count_rows(profile: CountSettings, seed: int, quiet: bool) -> pd.DataFrame:
     """One row per (activation, seed, α): singular values over the edge, count, predictions, overlaps."""
-    n, d = profile["n"], profile["d"]
+    n, d = profile.n, profile.d
     rows = []
-    jobs = [(a, s) for a in profile["acts"] for s in range(seed, seed + profile["seeds"])]
+    jobs = [(a, s) for a in profile.acts for s in range(seed, seed + profile.seeds)]
     for act_name, sd in progress(jobs, desc=f"spikes counts n={n}", quiet=quiet):
         act = S.activation(act_name)
         dr = S.draw(act, n=n, N=n, d=d, seed=sd)
-        for alpha in profile["alphas"]:
-            m = S.measure(dr, alpha, k_top=profile["k_top"])
+        for alpha in profile.alphas:
+            m = S.measure(dr, alpha, k_top=profile.k_top)
             inside, bbp = _window(alpha, act, n, n, m.edge)
             rows.append(
                 {
@@ -105,15 +90,15 @@ def count_rows(profile: dict, seed: int, quiet: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def error_rows(profile: dict, seed: int, quiet: bool, acts=("relu", "tanh")) -> pd.DataFrame:
+def error_rows(profile: ErrorSettings, seed: int, quiet: bool, acts=("relu", "tanh")) -> pd.DataFrame:
     """Train/test MSE of ridge on F after one step, per (activation, seed, α); same data for every α."""
     rows = []
-    jobs = [(a, s) for a in acts for s in range(seed, seed + profile["seeds"])]
+    jobs = [(a, s) for a in acts for s in range(seed, seed + profile.seeds)]
     for act_name, sd in progress(jobs, desc="spikes test error", quiet=quiet):
-        dr = S.draw(act_name, n=profile["n"], N=profile["N"], d=profile["d"], seed=sd, n_test=profile["n_test"])
+        dr = S.draw(act_name, n=profile.n, N=profile.N, d=profile.d, seed=sd, n_test=profile.n_test)
         for alpha in ERROR_ALPHAS:
             eta = 0.0 if alpha is None else dr.eta(alpha)
-            train, test = S.ridge_errors(dr, eta, profile["lam"])
+            train, test = S.ridge_errors(dr, eta, profile.lam)
             rows.append(
                 {
                     "activation": act_name, "seed": sd, "alpha": "RF" if alpha is None else alpha,
@@ -239,14 +224,13 @@ def _figures(counts, errors, spectrum, out_dir: Path, config, seed) -> list[Path
 
 def count_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, quiet: bool = False) -> ExperimentResult:
     """Measured outlier counts vs ℓ(α) (k ≤ 2), s₂/edge vs n, alignments and test error vs α."""
-    check_profile(profile)
-    cfg = _COUNT_PROFILES[profile]
-    err_cfg = _ERROR_PROFILES[profile]
-    config = {"counts": cfg, "errors": err_cfg, "edge_factor": S.EDGE_FACTOR, "window_margin": WINDOW_MARGIN,
+    settings = profile_config(PROFILES, profile)
+    cfg, err_cfg = settings.counts, settings.errors
+    config = {"counts": asdict(cfg), "errors": None if err_cfg is None else asdict(err_cfg), "edge_factor": S.EDGE_FACTOR, "window_margin": WINDOW_MARGIN,
               "target": "z + He2(z)/sqrt(2), noise 0.5", "step": "normalised: theta = n^(alpha-1/2)"}
     counts = count_rows(cfg, seed, quiet)
     checks = _count_checks(counts)
-    comparison = _count_comparison(counts, cfg["n"], cfg["d"])
+    comparison = _count_comparison(counts, cfg.n, cfg.d)
     tables = {"counts": counts}
     notes = []
 
@@ -290,7 +274,7 @@ def count_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, qui
                 ours = float(sel["mean"].iloc[0])
                 comparison.append(comparison_row(
                     f"{act} test MSE, α={key} (note §4.7 [S])", note_value, ours,
-                    f"n={err_cfg['n']}, N={err_cfg['N']}, d={err_cfg['d']}, λ={err_cfg['lam']}, mean of {err_cfg['seeds']} seeds",
+                    f"n={err_cfg.n}, N={err_cfg.N}, d={err_cfg.d}, λ={err_cfg.lam}, mean of {err_cfg.seeds} seeds",
                     reproduced=abs(ours - note_value) <= max(0.05 * note_value, 2 * float(sel["std"].iloc[0])),
                     criterion="test MSE: within max(5% of the note's, 2 std over seeds)",
                 ))
@@ -330,8 +314,8 @@ def count_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, qui
     )
 
 
-def _spectrum(cfg: dict, seed: int):
-    n = cfg.get("spectrum_n", 1000)  # full LAPACK SVD, for the histogram only
+def _spectrum(cfg: CountSettings, seed: int):
+    n = cfg.spectrum_n
     dr = S.draw("relu", n=n, N=n, d=n // 2, seed=seed)
     eta = dr.eta(0.35)
     s = np.linalg.svd(dr.features(eta), compute_uv=False)
@@ -365,21 +349,21 @@ STRENGTH_TOL = 0.15
 RESOLUTION_SDS = 3.0  # a 15% check needs 0.15·|predicted| ≥ 3 SDs of the bulk's projection noise
 
 
-def activation_sd(act: S.Activation) -> float:
+def activation_sd(act: S.CentredActivation) -> float:
     """√Var σ(z): the SD of uᵀF₀v for unit u, v independent of F₀ (the projection's noise floor)."""
     return math.sqrt(float(T.hermite_coefficients_quadrature(lambda z: act.fn(z) ** 2, 0)[0]))
 
 
-def strength_rows(profile: dict, seed: int, quiet: bool) -> pd.DataFrame:
+def strength_rows(profile: StrengthSettings, seed: int, quiet: bool) -> pd.DataFrame:
     """He_k(ζ)ᵀ F He_k(g)/(‖·‖‖·‖) vs θ^k μ_k √(nN), per (activation, seed, θ, k)."""
-    n, d = profile["n"], profile["d"]
+    n, d = profile.n, profile.d
     rows = []
-    jobs = [(a, s) for a in profile["acts"] for s in range(seed, seed + profile["seeds"])]
+    jobs = [(a, s) for a in profile.acts for s in range(seed, seed + profile.seeds)]
     for act_name, sd in progress(jobs, desc="spikes strengths", quiet=quiet):
         dr = S.draw(act_name, n=n, N=n, d=d, seed=sd)
         noise_sd = activation_sd(dr.act)
         zeta, g = dr.zeta, dr.g
-        for theta in profile["thetas"]:
+        for theta in profile.thetas:
             F = dr.features(dr.eta_for_theta(theta))
             for k in (1, 2, 3):
                 hz, hg = S.hermite_e(k, zeta), S.hermite_e(k, g)
@@ -403,9 +387,8 @@ def strength_rows(profile: dict, seed: int, quiet: bool) -> pd.DataFrame:
 
 def strength_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, quiet: bool = False) -> ExperimentResult:
     """Check |P/(θ^k μ_k √(nN) m) − 1| ≤ 0.15 per seed (m: sample Hermite moments) and for the seed mean (m = 1)."""
-    check_profile(profile)
-    cfg = _STRENGTH_PROFILES[profile]
-    config = {"strength": cfg, "target": "z + He2(z)/sqrt(2), noise 0.5"}
+    cfg = profile_config(PROFILES, profile).strengths
+    config = {"strength": asdict(cfg), "target": "z + He2(z)/sqrt(2), noise 0.5"}
     rows = strength_rows(cfg, seed, quiet)
     checked = rows[(rows["mu_k"].abs() > 1e-12) & (rows["k"] <= 2)]
     chk = []
@@ -438,7 +421,7 @@ def strength_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, 
         ours = float(sel["projection"].mean())
         comparison.append(comparison_row(
             f"{act} He_{k} projection, θ={theta} (note §4.5 [S])", val, ours,
-            f"n=N={cfg['n']}, d={cfg['d']}, mean of {len(sel)} seeds",
+            f"n=N={cfg.n}, d={cfg.d}, mean of {len(sel)} seeds",
             reproduced=abs(ours - val) <= 0.15 * abs(val), criterion="projection: within 15% of the note's",
         ))
     if out_dir is not None:

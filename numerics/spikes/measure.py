@@ -30,7 +30,7 @@ from numerics import validation as V
 from theory import spikes as T
 
 __all__ = [
-    "Activation",
+    "CentredActivation",
     "activation",
     "custom_activation",
     "OneStepDraw",
@@ -39,11 +39,6 @@ __all__ = [
     "measure",
     "ridge_errors",
     "top_singular_values",
-    "experiment",
-    "strength_experiment",
-    "spectrum_figure",
-    "count_figure",
-    "error_figure",
 ]
 
 EDGE_FACTOR = 1.02  # an outlier is a singular value above 1.02 × the control's top singular value
@@ -54,7 +49,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @dataclass(frozen=True)
-class Activation:
+class CentredActivation:
     """A centred activation σ (μ₀ = 0), its derivative, and μ_0..μ_8 = E[σ(z)He_k(z)] (float64)."""
 
     name: str
@@ -96,7 +91,7 @@ def _centred(fn: Callable, mu0: float) -> Callable:
     return centred
 
 
-def activation(name: str) -> Activation:
+def activation(name: str) -> CentredActivation:
     """A built-in activation, centred: σ(z) − E σ(z); names: relu, tanh, gelu, softplus, tq."""
     V.one_of(name, "activation", tuple(_BUILTIN))
     fn, dfn = _BUILTIN[name]
@@ -106,10 +101,10 @@ def activation(name: str) -> Activation:
         mu = list(T.hermite_coefficients_quadrature(fn, HERMITE_KMAX, name="activation"))
     mu0 = mu[0]
     mu[0] = 0.0
-    return Activation(name, _centred(fn, mu0), dfn, tuple(float(m) for m in mu))
+    return CentredActivation(name, _centred(fn, mu0), dfn, tuple(float(m) for m in mu))
 
 
-def custom_activation(fn: Callable, dfn: Callable, name: str = "custom") -> Activation:
+def custom_activation(fn: Callable, dfn: Callable, name: str = "custom") -> CentredActivation:
     """Wrap a user σ and σ′ (numpy ufunc-like); centred, μ_k by Gauss–Hermite quadrature.
 
     Raises ValueError naming ``activation`` / ``activation derivative`` when either is not finite.
@@ -125,15 +120,15 @@ def custom_activation(fn: Callable, dfn: Callable, name: str = "custom") -> Acti
         raise ValueError(f"activation must have μ₁ = E[σ′(z)] ≠ 0 (the step is rank one along μ₁aβᵀ), got {mu[1]!r}")
     mu0 = mu[0]
     mu[0] = 0.0
-    return Activation(str(name), _centred(fn, mu0), dfn, tuple(float(m) for m in mu))
+    return CentredActivation(str(name), _centred(fn, mu0), dfn, tuple(float(m) for m in mu))
 
 
-def _as_activation(act: str | Activation) -> Activation:
-    if isinstance(act, Activation):
+def _as_activation(act: str | CentredActivation) -> CentredActivation:
+    if isinstance(act, CentredActivation):
         return act
     if isinstance(act, str):
         return activation(act)
-    raise TypeError(f"activation must be a name or an Activation, got {type(act).__name__} {act!r}")
+    raise TypeError(f"activation must be a name or a CentredActivation, got {type(act).__name__} {act!r}")
 
 
 def default_target(z: np.ndarray) -> np.ndarray:
@@ -149,7 +144,7 @@ class OneStepDraw:
     the test arrays are (n_test, N) and (n_test,).
     """
 
-    act: Activation
+    act: CentredActivation
     n: int
     N: int
     d: int
@@ -207,7 +202,7 @@ def _finite(arr: np.ndarray, name: str) -> None:
 
 
 def draw(
-    act: str | Activation,
+    act: str | CentredActivation,
     *,
     n: int,
     N: int,

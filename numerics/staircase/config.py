@@ -1,4 +1,5 @@
-"""Configuration of the staircase experiments (arXiv 2412.05144): one network (`ModelSpec`) and its training (`TrainConfig`)."""
+"""Configuration of the staircase experiments (arXiv 2412.05144): one network (`ModelSpec`), its training
+(`TrainConfig`), and the settings of each profile (`PROFILES`: ``"test"``, ``"quick"``, ``"paper"``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from numerics.quadrature import check_convention
 from numerics.staircase.problem import DEFAULT_PAPER_M, FittingProblem
 from numerics.validation import nonnegative_float, one_of, positive_float, positive_int
 
-__all__ = ["ModelSpec", "TrainConfig"]
+__all__ = ["ModelSpec", "TrainConfig", "FIG2_INIT", "CONVENTIONS", "fig2_specs", "GridSettings",
+           "RandomFeatureSettings", "StaircaseProfile", "PROFILES"]
 
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -121,3 +123,93 @@ class TrainConfig:
     def record_steps(self) -> list[int]:
         steps = list(range(0, self.steps + 1, self.record_every))
         return steps if steps[-1] == self.steps else steps + [self.steps]
+
+
+# The default initialisation of the Fig. 2 grid: torch's nn.Linear default, i.e. U(−1/√fan_in, 1/√fan_in)
+# on every layer: the paper's U(−1/√n, 1/√n) on the hidden layers and β (fan-in n), U(−1, 1) on the first
+# layer (fan-in 1). Its step-0 ε-rank (5–7) is the one that matches Fig. 2's start (5–10); see
+# `numerics.staircase.experiment.start_ranks`.
+FIG2_INIT = "torch"
+CONVENTIONS = ("integral", "paper")
+
+
+def fig2_specs(init: str = FIG2_INIT) -> tuple[ModelSpec, ...]:
+    """Fig. 2's grid: tanh MLPs with L ∈ {2, 4} × n ∈ {50, 25}, in the order of its panels (a)–(d)."""
+    return tuple(ModelSpec(width=n, depth=L, init=init) for L, n in ((2, 50), (2, 25), (4, 50), (4, 25)))
+
+
+@dataclass(frozen=True)
+class GridSettings:
+    """What ``staircase.thm3_3`` trains: the specs, their training, and ``seeds`` consecutive seeds from the run's seed."""
+
+    specs: tuple[ModelSpec, ...]
+    train: TrainConfig
+    seeds: int
+    description: str
+
+    def __post_init__(self) -> None:
+        if not self.specs or not all(isinstance(s, ModelSpec) for s in self.specs):
+            raise TypeError(f"specs must be a non-empty tuple of ModelSpec, got {self.specs!r}")
+        if not isinstance(self.train, TrainConfig):
+            raise TypeError(f"train must be a TrainConfig, got {type(self.train).__name__}")
+        positive_int(self.seeds, "seeds")
+
+
+@dataclass(frozen=True)
+class RandomFeatureSettings:
+    """What ``staircase.thm3_2`` measures: widths ``n``, ``trials`` per point, the ε values, feature
+    scales, and Gauss–Legendre points ``m1`` on [−1, 1] and ``m2`` per side on [−1, 1]²."""
+
+    n: tuple[int, ...]
+    trials: int
+    eps: tuple[float, ...]
+    scales: tuple[float, ...]
+    m1: int
+    m2: int
+
+    def __post_init__(self) -> None:
+        for v in self.n:
+            positive_int(v, "n[i]")
+        positive_int(self.trials, "trials")
+        for v in self.eps:
+            positive_float(v, "eps[i]")
+        for v in self.scales:
+            positive_float(v, "scales[i]")
+        positive_int(self.m1, "m1")
+        positive_int(self.m2, "m2")
+
+
+@dataclass(frozen=True)
+class StaircaseProfile:
+    """One profile of the staircase paper: the settings of each registered theorem."""
+
+    thm3_3: GridSettings
+    thm3_2: RandomFeatureSettings
+
+
+# paper: Fig. 2's grid, `FIG2_INIT`, Adam 1e-3 (the paper states no optimiser, learning rate or m),
+#     15 000 steps, 3 seeds, recorded every 100 steps, both conventions (paper grid of 200 points).
+# quick: the same grid and 1 seed, reduced to 5 000 steps at Adam 3e-3, recorded every 100 (what
+#     ``make report`` runs; about a minute on 2 cores).
+# test: L ∈ {1, 2}, n = 8, 120 steps at Adam 1e-2 (seconds).
+PROFILES = {
+    "test": StaircaseProfile(
+        thm3_3=GridSettings((ModelSpec(width=8, depth=1), ModelSpec(width=8, depth=2)),
+                            TrainConfig(steps=120, lr=1e-2, record_every=20, conventions=CONVENTIONS, paper_m=60),
+                            seeds=1, description="smoke grid (seconds)"),
+        thm3_2=RandomFeatureSettings(n=(6, 10), trials=2, eps=(1e-2, 1e-4, 1e-6), scales=(1.0, 6.0), m1=40, m2=8),
+    ),
+    "quick": StaircaseProfile(
+        thm3_3=GridSettings(fig2_specs(), TrainConfig(steps=5000, lr=3e-3, record_every=100, conventions=CONVENTIONS),
+                            seeds=1, description="Fig. 2 grid reduced: 5 000 steps at Adam 3e-3 (paper scale: 15 000 "
+                                                 "at 1e-3), 1 seed"),
+        thm3_2=RandomFeatureSettings(n=(6, 10, 16, 30), trials=3, eps=(1e-2, 1e-4, 1e-6), scales=(1.0, 4.0, 12.0),
+                                     m1=96, m2=16),
+    ),
+    "paper": StaircaseProfile(
+        thm3_3=GridSettings(fig2_specs(), TrainConfig(steps=15000, lr=1e-3, record_every=100, conventions=CONVENTIONS),
+                            seeds=3, description="Fig. 2 grid, paper scale"),
+        thm3_2=RandomFeatureSettings(n=(6, 10, 12, 25, 50), trials=10, eps=(1e-2, 1e-4, 1e-6, 1e-8),
+                                     scales=(1.0, 4.0, 12.0), m1=256, m2=32),
+    ),
+}

@@ -25,9 +25,7 @@ name derived from its settings, so an interrupted grid resumes where it stopped.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,9 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from numerics import __version__
+from numerics import cache
 from numerics.progress import progress
-from numerics.experiment import ExperimentResult, check_profile, comparison_row
+from numerics.experiment import ExperimentResult, comparison_row, profile_config
+from numerics.staircase.config import CONVENTIONS, FIG2_INIT, PROFILES
 from numerics.staircase.problem import DEFAULT_M, DEFAULT_PAPER_M, FittingProblem, paper_problem
 from numerics.staircase.analysis import analyse_trajectory, segment_staircase
 from numerics.quadrature import check_convention
@@ -106,46 +105,20 @@ class StaircaseGrid:
                 "m": self.m, "description": self.description}
 
 
-# The default initialisation of the Fig. 2 grid: torch's nn.Linear default, i.e. U(−1/√fan_in, 1/√fan_in)
-# on every layer: the paper's U(−1/√n, 1/√n) on the hidden layers and β (fan-in n), U(−1, 1) on the first
-# layer (fan-in 1). Its step-0 ε-rank (5–7) is the one that matches Fig. 2's start (5–10); see `start_ranks`.
-FIG2_INIT = "torch"
-BOTH = ("integral", "paper")
-
-
-def _fig2_specs(init: str = FIG2_INIT) -> tuple[ModelSpec, ...]:
-    return tuple(ModelSpec(width=n, depth=L, init=init) for L, n in ((2, 50), (2, 25), (4, 50), (4, 25)))
-
-
 def profile_grid(profile: str, seed: int = 0) -> StaircaseGrid:
-    """The grid each profile runs.
-
-    paper: Fig. 2's grid L ∈ {2, 4} × n ∈ {25, 50}, tanh, `FIG2_INIT` (torch's default), Adam 1e-3 (the
-        paper states no optimiser, learning rate or m), 15 000 steps, 3 seeds, recorded every 100 steps,
-        both conventions (paper grid of 200 points).
-    quick: the same grid and seeds-1, reduced to 5 000 steps at Adam 3e-3, recorded every 100 (what
-        ``make report`` runs; about a minute on 2 cores).
-    test: L ∈ {1, 2}, n = 8, 120 steps at Adam 1e-2 (seconds).
-    """
-    check_profile(profile)
-    if profile == "paper":
-        cfg = TrainConfig(steps=15000, lr=1e-3, record_every=100, conventions=BOTH)
-        return StaircaseGrid(_fig2_specs(), cfg, (seed, seed + 1, seed + 2), description="Fig. 2 grid, paper scale")
-    if profile == "quick":
-        cfg = TrainConfig(steps=5000, lr=3e-3, record_every=100, conventions=BOTH)
-        return StaircaseGrid(_fig2_specs(), cfg, (seed,),
-                             description="Fig. 2 grid reduced: 5 000 steps at Adam 3e-3 (paper scale: 15 000 at 1e-3), 1 seed")
-    cfg = TrainConfig(steps=120, lr=1e-2, record_every=20, conventions=BOTH, paper_m=60)
-    specs = (ModelSpec(width=8, depth=1), ModelSpec(width=8, depth=2))
-    return StaircaseGrid(specs, cfg, (seed,), description="smoke grid (seconds)")
+    """The grid each profile runs (`numerics.staircase.config.PROFILES`), with seeds ``seed, seed + 1, …``."""
+    settings = profile_config(PROFILES, profile).thm3_3
+    return StaircaseGrid(settings.specs, settings.train, tuple(range(seed, seed + settings.seeds)),
+                         description=settings.description)
 
 
 def _run_key(specs: tuple[ModelSpec, ...], grid: StaircaseGrid) -> str:
+    """``<arch>_L<depth>_n<width>_<activation>_<inits>_<numerics.cache.key of the settings>``."""
     train_settings = {k: v for k, v in asdict(grid.config).items() if k != "threads"}  # threads do not change results
-    payload = json.dumps({"specs": [asdict(s) for s in specs], "train": train_settings,
-                          "seeds": list(grid.seeds), "m": grid.m, "version": __version__}, sort_keys=True, default=str)
+    digest = cache.key({"specs": [asdict(s) for s in specs], "train": train_settings, "seeds": list(grid.seeds),
+                        "m": grid.m})
     inits = "-".join(s.init for s in specs)
-    return f"{specs[0].label.rsplit('_', 1)[0]}_{inits}_{hashlib.sha256(payload.encode()).hexdigest()[:10]}"
+    return f"{specs[0].label.rsplit('_', 1)[0]}_{inits}_{digest}"
 
 
 def _shape_groups(specs: tuple[ModelSpec, ...]) -> list[tuple[ModelSpec, ...]]:
@@ -166,23 +139,22 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
     diverged members and ``models``: each group's final parameters (`final_models` format; a resumed
     group's are read back from its ``.pt`` file when there is one).
     """
-    from numerics.io import read_csv, write_json, write_table
+    from numerics.io import write_table
 
     problem = problem or paper_problem(grid.m)
     frames, timing, diverged, models = [], [], [], []
     runs_dir = Path(out_dir) / "staircase_runs" if out_dir is not None else None
     groups = _shape_groups(grid.specs)
     for specs in progress(groups, total=len(groups), desc="staircase configs", quiet=quiet):
-        cache = runs_dir / f"{_run_key(specs, grid)}.csv" if runs_dir is not None else None
-        if cache is not None and cache.exists() and cache.with_suffix(".json").exists():
-            frames.append(read_csv(cache))
-            saved = json.loads(cache.with_suffix(".json").read_text())
-            timing.append({**saved["timing"], "resumed": True})
-            if cache.with_suffix(".pt").exists():
-                import torch
-
-                models.append(torch.load(cache.with_suffix(".pt"), weights_only=False))
-            diverged += saved["diverged"]
+        entry = _run_files(runs_dir, _run_key(specs, grid)) if runs_dir is not None else None
+        saved = _load_run(entry) if entry is not None else None
+        if saved is not None:
+            traj, info, model = saved
+            frames.append(traj)
+            timing.append({**info["timing"], "resumed": True})
+            if model is not None:
+                models.append(model)
+            diverged += info["diverged"]
             continue
         members = [(spec, s) for spec in specs for s in grid.seeds]
         label = " + ".join(spec.label for spec in specs)
@@ -197,12 +169,11 @@ def run_grid(grid: StaircaseGrid, *, out_dir: Path | None = None, quiet: bool = 
         timing.append({"config": label, "resumed": False, **res.timing})
         run_diverged = [{"config": k[0], "seed": k[1], "step": v} for k, v in res.diverged.items() if v is not None]
         diverged += run_diverged
-        if cache is not None:
-            # the JSON is written last: a group counts as finished only when both files exist
-            write_table(traj, cache.with_suffix(""), config=grid.as_config(), formats=("csv",), float_format="%.17g")
-            _save_final_model(models[-1], cache.with_suffix(".pt"))
-            write_json(cache.with_suffix(".json"), {"timing": timing[-1], "diverged": run_diverged},
-                       config=grid.as_config())
+        if entry is not None:
+            # the JSON is written last: a group counts as finished only when its JSON is readable
+            write_table(traj, entry["stem"], config=grid.as_config(), formats=("csv",), float_format="%.17g")
+            cache.store_torch(entry["pt"], models[-1])
+            cache.store_json(entry["json"], {"timing": timing[-1], "diverged": run_diverged}, config=grid.as_config())
     return pd.concat(frames, ignore_index=True), {"timing": timing, "diverged": diverged, "models": models}
 
 
@@ -225,23 +196,38 @@ def _final_payload(res, grid: StaircaseGrid) -> dict[str, Any]:
     }
 
 
-def _save_final_model(payload: dict[str, Any], path: Path) -> None:
-    import io
+def _run_files(runs_dir: Path, key: str) -> dict[str, Path]:
+    """The files of one group's cache entry: ``<key>.csv`` (trajectory), ``.pt`` (final parameters), ``.json`` (timing)."""
+    return {"stem": runs_dir / key, **{ext: runs_dir / f"{key}.{ext}" for ext in ("csv", "pt", "json")}}
 
-    import torch
 
-    from numerics.io import atomic_write_bytes
+def _load_run(entry: dict[str, Path]) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any] | None] | None:
+    """A finished group of `run_grid`: (trajectory, timing record, final parameters or None).
 
-    buf = io.BytesIO()
-    torch.save(payload, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    None when a file is missing or unreadable (`numerics.cache`): the group is trained again.
+    """
+    from numerics.io import read_csv
+
+    info = cache.load_json(entry["json"], what="staircase run file",
+                           valid=lambda doc: isinstance(doc.get("timing"), dict) and isinstance(doc.get("diverged"), list))
+    if info is None:
+        return None
+    traj = cache.load(entry["csv"], read_csv, what="staircase run file")
+    if traj is None:
+        return None
+    pt = entry["pt"]
+    if not pt.exists():  # written by a version that kept no parameters
+        return traj, info, None
+    model = cache.load_torch(pt, weights_only=False, what="staircase run file")
+    return None if model is None else (traj, info, model)
 
 
 def final_models(out_dir: Path) -> list[dict[str, Any]]:
-    """The saved final parameters of every finished group under ``out_dir/staircase_runs`` (see `run_grid`)."""
-    import torch
-
-    return [torch.load(p, weights_only=False) for p in sorted((Path(out_dir) / "staircase_runs").glob("*.pt"))]
+    """The saved final parameters of every finished group under ``out_dir/staircase_runs`` (see `run_grid`);
+    an unreadable file is left out with a warning (`numerics.cache.load_torch`)."""
+    saved = (cache.load_torch(p, weights_only=False, what="staircase run file")
+             for p in sorted((Path(out_dir) / "staircase_runs").glob("*.pt")))
+    return [m for m in saved if m is not None]
 
 
 def _member_features(saved: dict[str, Any], x):
@@ -353,7 +339,7 @@ def start_ranks(specs: tuple[ModelSpec, ...], seeds: tuple[int, ...], *, m: int 
 
     problem = paper_problem(m)
     rows = []
-    for conv in BOTH:
+    for conv in CONVENTIONS:
         meas = measurement(problem, conv, paper_m)
         x = meas.quadrature.points_tensor(torch.float64)
         for spec in specs:
@@ -393,7 +379,7 @@ def start_rank_table(starts: pd.DataFrame) -> pd.DataFrame:
 
 def conventions_in(traj: pd.DataFrame) -> tuple[str, ...]:
     """The measurement conventions a trajectory holds columns for (``eps_rank`` / ``eps_rank@paper``)."""
-    return tuple(c for c in BOTH if column("eps_rank", c) in traj.columns)
+    return tuple(c for c in CONVENTIONS if column("eps_rank", c) in traj.columns)
 
 
 def convention_view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
@@ -744,13 +730,6 @@ def experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = 
 
 
 # --- staircase.thm3_2: Thm 3.2 on random features ---------------------------------------
-_PROFILE_SETTINGS = {
-    "test": {"n": (6, 10), "trials": 2, "eps": (1e-2, 1e-4, 1e-6), "scales": (1.0, 6.0), "m1": 40, "m2": 8},
-    "quick": {"n": (6, 10, 16, 30), "trials": 3, "eps": (1e-2, 1e-4, 1e-6), "scales": (1.0, 4.0, 12.0), "m1": 96, "m2": 16},
-    "paper": {"n": (6, 10, 12, 25, 50), "trials": 10, "eps": (1e-2, 1e-4, 1e-6, 1e-8), "scales": (1.0, 4.0, 12.0), "m1": 256, "m2": 32},
-}
-
-
 def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = False):
     """Thm 3.2 (arXiv 2412.05144) on random tanh/ReLU/cos features: ‖f − f̃‖² ≤ C·K·ε for both K.
 
@@ -763,16 +742,16 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.quadrature import gauss_legendre, tensor_grid
     from numerics.staircase.measure import ACTIVATIONS, random_features, staircase_quantities
 
-    cfg = _PROFILE_SETTINGS[check_profile(profile)]
-    quads = {1: gauss_legendre(-1.0, 1.0, cfg["m1"]), 2: tensor_grid([(-1.0, 1.0)] * 2, cfg["m2"])}
-    grid = list(itertools.product(ACTIVATIONS, quads, cfg["n"], cfg["scales"], range(cfg["trials"])))
+    cfg = profile_config(PROFILES, profile).thm3_2
+    quads = {1: gauss_legendre(-1.0, 1.0, cfg.m1), 2: tensor_grid([(-1.0, 1.0)] * 2, cfg.m2)}
+    grid = list(itertools.product(ACTIVATIONS, quads, cfg.n, cfg.scales, range(cfg.trials)))
     records, rows = [], []
     for k, (act, dim, width, scale, trial) in enumerate(progress(grid, total=len(grid), desc="thm3_2", quiet=quiet)):
         rng = np.random.default_rng([seed, k])
         quad = quads[dim]
         phi = random_features(quad.points, width, act, scale, rng, depth=1 + trial % 2)
         beta = rng.standard_normal(width)
-        for e in cfg["eps"]:
+        for e in cfg.eps:
             q = staircase_quantities(phi, quad.weights, beta, np.zeros(quad.size), e)
             point = dict(activation=act, dim=dim, n=width, scale=scale, trial=trial, eps=e, p=q.p)
             vals = dict(e2=q.approx_error2, p=q.p, n=q.n, eps=q.eps, C=q.beta_norm2)
@@ -794,7 +773,8 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
                        f"profile={profile}, {len(interior)} points", reproduced=None,
                        criterion="n/a: our bound, no paper number"),
     ])
-    config = {"profile": profile, "seed": seed, **{k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}}
+    config = {"profile": profile, "seed": seed,
+              **{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}}
     notes = [
         f"max ‖V22⁻¹‖² / ((p+1)(n−p)) over all points = {worst_v22:.3g} (Lemma 3.1 needs ≤ 1).",
         f"the paper's bound is a median factor {loose_paper:.3g} above the realised ‖f−f̃‖², the tight one {loose_tight:.3g}.",

@@ -36,3 +36,22 @@ def paper_numbers(profile="quick", *, seed=0, out_dir=None, quiet=False):
         comparison_row("curve", "not given", 0.1, "n=1", reproduced=None),
     ])
     return ExperimentResult("reporttest.numbers", checks_frame(rows, seed=seed), comparison=comparison)
+
+
+def section_table(profile="quick", *, seed=0, out_dir=None, quiet=False):
+    """A report section: one table, written where the report says."""
+    import pandas as pd
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "marker.txt").write_text(profile)
+    return {"text": "a toy section", "tables": {"toy": pd.DataFrame({"seed": [seed]})}, "notes": ["a toy note"]}
+
+
+def section_raises(profile="quick", *, seed=0, out_dir=None, quiet=False):
+    raise RuntimeError("this section is broken on purpose")
+
+
+REPORT_SECTIONS = (
+    {"title": "Toy section", "key": "toy", "folder": "toy_results", "run": section_table},
+    {"title": "Broken section", "key": "broken", "folder": "broken_results", "run": section_raises},
+)

@@ -15,7 +15,7 @@ from numerics import ranks
 from numerics.nets import MLP
 from numerics.tracking import RankTracker
 from numerics.quadrature import gauss_legendre, paper_trapezoid, trapezoid
-from numerics.staircase.measure import check_bounds, staircase_quantities
+from numerics.gram import check_bounds, staircase_quantities
 
 
 def _trained_sequential(x, u, steps=25):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from numerics import ranks
-from numerics.staircase.measure import staircase_quantities
+from numerics.gram import staircase_quantities
 
 TIE = 2.0**-20
 

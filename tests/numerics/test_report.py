@@ -140,3 +140,65 @@ def test_theorem_outcome_has_a_readable_html_repr(numbers_theorem, tmp_path):
     [o] = run_report("test", tmp_path, only=[numbers_theorem.id], extras=False, log=lambda s: None)
     h = o._repr_html_()
     assert h.startswith("<p><b>reporttest.numbers</b>: holds") and "<caption>Ours beside the paper's. 1 reproduced" in h
+
+
+# ------------------------------------------------------------ extra sections, found by module name
+def test_sections_come_from_the_modules_that_hold_them():
+    from numerics.report import report_sections, section_modules
+
+    modules = section_modules()
+    assert modules[0] == "numerics.rank_table"
+    assert "numerics.staircase.methods.experiment" in modules and "numerics.staircase.experiment" in modules
+    keys = [(s["key"], s["module"]) for s in report_sections()]
+    assert keys == [("rank measures", "numerics.rank_table"), ("staircase methods §4", "numerics.staircase.methods.experiment")]
+
+
+def test_report_module_names_no_paper():
+    import ast
+    import pkgutil
+    from pathlib import Path
+
+    import numerics
+    import numerics.report
+
+    papers = [m.name for m in pkgutil.iter_modules(numerics.__path__) if m.ispkg and m.name != "cli"]
+    assert {"staircase", "bottleneck", "spikes", "collapse"} <= set(papers)
+    tree = ast.parse(Path(numerics.report.__file__).read_text(encoding="utf-8"))
+    named = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    named += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    named += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert not [s for s in named for p in papers if f"numerics.{p}" in s]
+
+
+def test_sections_run_into_their_folders_and_an_error_is_reported(tmp_path):
+    from numerics.report import render_markdown, report_sections, run_sections, overview_table
+
+    logs = []
+    sections = run_sections(report_sections(["tests.numerics.report_fns"]), "test", tmp_path, 3, True, logs.append)
+    toy, broken = sections
+    assert (tmp_path / "toy_results" / "marker.txt").read_text() == "test"
+    assert list(toy["tables"]["toy"]["seed"]) == [3] and toy["notes"] == ["a toy note"] and "error" not in toy
+    assert "this section is broken on purpose" in broken["error"] and broken["tables"] == {}
+    assert logs[0] == "[report] toy: running tests.numerics.report_fns:section_table"
+    overview = overview_table([], sections)
+    assert list(overview["theorem"]) == ["(broken)", "total"] and overview.iloc[-1]["status"] == "1 errors"
+    md = render_markdown([], sections, {"config": {"profile": "test"}, "seed": 3, "versions": {k: "x" for k in (
+        "rankbounds", "torch", "sympy", "numpy")}, "machine": {"platform": "p", "cpu_count": 1}, "created": "now",
+        "git_commit": None}, tmp_path)
+    assert "## Toy section" in md and "> a toy note" in md and "## Broken section" in md
+
+
+def test_a_malformed_section_is_named():
+    import types
+    import sys
+
+    from numerics.report import report_sections
+
+    module = types.ModuleType("bad_sections")
+    module.REPORT_SECTIONS = ({"title": "no run", "key": "k", "folder": "f"},)
+    sys.modules["bad_sections"] = module
+    try:
+        with pytest.raises(ValueError, match=r"bad_sections.REPORT_SECTIONS\[0\] must be a dict"):
+            report_sections(["bad_sections"])
+    finally:
+        del sys.modules["bad_sections"]

@@ -31,6 +31,7 @@ step-0 ranks of the other initialisations.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -59,6 +60,8 @@ __all__ = [
     "digits_experiment",
     "run_methods",
     "methods_report",
+    "methods_section",
+    "REPORT_SECTIONS",
     "plot_loss_rank",
     "plot_layer_ranks",
 ]
@@ -1134,3 +1137,18 @@ def methods_report(profile: str = "quick", seed: int = 0, out_dir: Path | None =
         notes.append(f"not reproduced ({row['experiment']}): {row['quantity']}: paper {row['paper']}, ours {ours}; "
                      f"reason: {row['reason']}.")
     return table, figures, notes
+
+
+def methods_section(profile: str = "quick", *, seed: int = 0, out_dir: Path | None = None, quiet: bool = True) -> dict:
+    """`methods_report` as a section of the verification report: its comparison, figures and notes."""
+    t0 = time.perf_counter()
+    comparison, figures, notes = methods_report(profile, seed=seed, out_dir=out_dir, quiet=quiet)
+    return {"text": f"Ran in {time.perf_counter() - t0:.0f} s.", "comparison": comparison,
+            "figures": list(figures), "notes": list(notes)}
+
+
+# The report's extra sections (`numerics.report`, found by this module's name): §4 runs beside the theorems.
+REPORT_SECTIONS = (
+    {"title": "Methods that raise ε-rank (arXiv 2412.05144, §4): ours beside the paper's", "key": "staircase methods §4",
+     "folder": "methods_results", "run": methods_section},
+)

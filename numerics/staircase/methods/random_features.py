@@ -14,7 +14,8 @@ composite Gauss rule of the fit (Σ w = |Ω|, count λ > ε), ``"paper"`` on a u
 eq. (4.1)'s unit weights (`numerics.quadrature.paper_tensor_grid`, count |λ| > ε). Both count the
 same fitted features; the fit and its error do not depend on the convention.
 Feature distribution (the paper does not state one): k ~ U(−R, R)^d and b ~ U(−R, R), R = ``scale``
-(default 1, the RFM paper's R_m = 1), drawn from an explicit numpy Generator.
+(default 1, the RFM paper's R_m = 1), drawn from an explicit numpy Generator by
+`numerics.features.uniform_layer` (k row by row, then b).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.linalg
 
+from numerics.features import FeatureLayer, uniform_layer
 from numerics.validation import as_box, as_matrix, one_of, positive_float, positive_int
 from numerics.quadrature import CONVENTIONS, Quadrature, check_convention, paper_tensor_grid, tensor_grid
 from numerics.ranks import gram_eigenvalues
@@ -33,8 +35,6 @@ from numerics.ranks import gram_eigenvalues
 __all__ = [
     "UNIT_SQUARE",
     "cos_product_target",
-    "FeatureLayer",
-    "sample_feature_layer",
     "subdomain_boxes",
     "composite_grid",
     "elm_features",
@@ -55,29 +55,6 @@ def cos_product_target(points: np.ndarray) -> np.ndarray:
         raise ValueError(f"points must have 2 columns (x, y), got shape {p.shape}")
     x, y = p[:, 0], p[:, 1]
     return np.cos(x) * np.cos(y) + np.cos(10 * x) * np.cos(10 * y)
-
-
-@dataclass(frozen=True)
-class FeatureLayer:
-    """J tanh features tanh(k_j·x + b_j): ``k`` is ``(J, d)``, ``b`` is ``(J,)``."""
-
-    k: np.ndarray
-    b: np.ndarray
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return np.tanh(x @ self.k.T + self.b)
-
-
-def sample_feature_layer(n_features: int, dim: int, rng: np.random.Generator, scale: float = 1.0) -> FeatureLayer:
-    """k ~ U(−R, R)^d, b ~ U(−R, R), R = ``scale``, for ``n_features`` features in dimension ``dim``."""
-    n_features = positive_int(n_features, "n_features")
-    dim = positive_int(dim, "dim")
-    scale = positive_float(scale, "scale")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    k = rng.uniform(-scale, scale, size=(n_features, dim))
-    b = rng.uniform(-scale, scale, size=n_features)
-    return FeatureLayer(k, b)
 
 
 def subdomain_boxes(box: Sequence[tuple[float, float]], parts: int | Sequence[int]) -> list[list[tuple[float, float]]]:
@@ -251,6 +228,7 @@ def fit_random_features(
     n_features = positive_int(n_features, "n_features")
     parts = positive_int(parts, "parts")
     eps = positive_float(eps, "eps")
+    scale = positive_float(scale, "scale")
     sides = as_box(box)
     d = len(sides)
     rng = np.random.default_rng(seed)
@@ -264,13 +242,13 @@ def fit_random_features(
     paper_m = parts * positive_int(m_per_side, "m_per_side") + 1 if paper_m_per_side is None else positive_int(
         paper_m_per_side, "paper_m_per_side")
     if method == "elm":
-        layer = sample_feature_layer(n_features, d, rng, scale)
+        layer = uniform_layer(d, n_features, scale, rng)
         featurize = lambda x: elm_features(x, layer)  # noqa: E731
     else:
         n_cells = parts**d
         if n_features % n_cells:
             raise ValueError(f"n_features must be a multiple of parts**d = {n_cells} for rfm, got {n_features}")
-        layers = [sample_feature_layer(n_features // n_cells, d, rng, scale) for _ in range(n_cells)]
+        layers = [uniform_layer(d, n_features // n_cells, scale, rng) for _ in range(n_cells)]
         featurize = lambda x: rfm_features(x, layers, sides, parts)  # noqa: E731
     phi = featurize(fit_q.points)
     svd = _WeightedSVD(phi, fit_q.weights)

@@ -246,6 +246,21 @@ def test_stopped_sweep_resumes_from_saved_models(tmp_path):
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))
 
 
+def test_a_corrupt_saved_model_is_retrained_and_replaced(tmp_path):
+    cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=40, lr=1e-2, seed=124)
+    model, _task, res = nb.trained_network(cfg, cache_dir=tmp_path)
+    (saved,) = tmp_path.glob("L3_*.pt")
+    good = saved.read_bytes()
+    saved.write_bytes(good[: len(good) // 2])  # a file cut short
+    nb._TRAINED.pop(cfg)
+    with pytest.warns(RuntimeWarning, match="will be recomputed"):
+        again, _task2, res2 = nb.trained_network(cfg, cache_dir=tmp_path)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters()))  # trained again, same net
+    nb._TRAINED.pop(cfg)
+    third, _task3, _res3 = nb.trained_network(cfg, cache_dir=tmp_path)  # the file was rewritten whole
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), third.parameters()))
+
+
 def test_experiment_test_profile(tmp_path):
     res = nb.experiment("test", out_dir=tmp_path, quiet=True)
     assert res.violations == 0
@@ -335,7 +350,7 @@ def test_weight_decay_continuation_schedule_and_final_objective():
         _weight_decay_schedule(1e-4, 1.0, (0.8, 0.2), 100)
     cfg = nb.BottleneckConfig(depth=3, width=8, n=30, steps=80, lr=1e-2, lam_times_depth=3e-3,
                               lam_times_depth_start=3.0, anneal=(0.25, 0.5))
-    model, task, res = nb._train(cfg, True)
+    model, task, res = nb.trained_network(cfg)
     lams = [h["weight_decay"] for h in res.history]
     assert lams[0] == pytest.approx(1.0) and lams[-1] == pytest.approx(1e-3)  # λL/L at start and end
     # the reported objective is the final (stated) one, not the continuation's

@@ -228,3 +228,21 @@ def test_pytest_option_naming_a_missing_module_is_a_usage_error():
     config = SimpleNamespace(getoption=lambda name: ["no_such_theorems"] if name == "rankbounds_plugins" else None)
     with pytest.raises(pytest.UsageError, match="--rankbounds-plugin 'no_such_theorems': no module named"):
         pytest_configure(config)
+
+
+# ------------------------------------------------------------ activation choices agree with their tables
+def test_activation_choices_are_the_tables_names(capsys):
+    """staircase: the engine table (`numerics.activations`); spikes: the names of theory.spikes, which
+    numerics.spikes.measure builds its centred activations for (--help cannot import either table's module)."""
+    import theory.spikes
+    from numerics.activations import NAMES
+    from numerics.spikes.measure import activation
+
+    assert main(["staircase", "--help"]) == 0
+    assert "--activation {" + ",".join(NAMES) + "}" in capsys.readouterr().out
+    spikes = tuple(theory.spikes.ACTIVATIONS)
+    assert main(["spikes", "--help"]) == 0
+    assert "--activation {" + ",".join(spikes) + "}" in capsys.readouterr().out
+    assert [activation(name).name for name in spikes] == list(spikes)
+    with pytest.raises(ValueError, match=re.escape(f"activation must be one of {list(spikes)}")):
+        activation("elu")

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from numerics.spikes import config as C
 from numerics.spikes import experiment as E
 from numerics.spikes import measure as S
 from tests.strategies import matrices_with_spectrum, random_orthogonal
@@ -150,7 +151,7 @@ def test_control_edge_is_not_inflated_by_the_spikes(relu_1000):
 
 # -------------------------------------------------------------------------- strengths
 def test_strengths_match_theta_k_mu_k_sqrt_nN():
-    rows = E.strength_rows({"n": 2000, "d": 1000, "thetas": (0.15,), "acts": ("relu",), "seeds": 1}, 0, True)
+    rows = E.strength_rows(C.StrengthSettings(n=2000, d=1000, thetas=(0.15,), acts=("relu",), seeds=1), 0, True)
     r = rows.set_index("k")
     assert abs(r.loc[1, "ratio"] - 1) < 0.05
     assert abs(r.loc[2, "ratio_sample"] - 1) < 0.15
@@ -204,7 +205,7 @@ def test_size_arguments_are_validated():
 # -------------------------------------------------------------------------- report-level (slow)
 @pytest.fixture(scope="module")
 def counts_2000():
-    cfg = dict(n=2000, d=1000, alphas=E.ALPHA_GRID + (0.22, 0.26, 0.28), acts=("relu", "tanh"), seeds=5, k_top=4)
+    cfg = C.CountSettings(n=2000, d=1000, alphas=C.ALPHA_GRID + (0.22, 0.26, 0.28), acts=("relu", "tanh"), seeds=5, k_top=4)
     return E.count_rows(cfg, 0, True)
 
 
@@ -224,7 +225,7 @@ def test_counts_at_n_2000_five_seeds(counts_2000):
 
 @pytest.mark.slow
 def test_test_error_relu_improves_tanh_plateaus():
-    err = E.error_rows(dict(n=2000, N=1000, d=1000, lam=1.0, seeds=5, n_test=8000), 0, True)
+    err = E.error_rows(C.ErrorSettings(n=2000, N=1000, d=1000, lam=1.0, seeds=5, n_test=8000), 0, True)
     piv = err.pivot_table(index=["activation", "seed"], columns="alpha", values="test_mse")
     relu_gain = piv.loc["relu"][0.25] - piv.loc["relu"][0.45]  # 1 -> 2 spikes
     tanh_gain = piv.loc["tanh"][0.25] - piv.loc["tanh"][0.45]  # 1 -> 1 spike
@@ -238,7 +239,7 @@ def test_test_error_relu_improves_tanh_plateaus():
                    "n = 2000: the O(θ²) correction is −21% at θ = 0.15 (μ₅/μ₃ = −1.88) and at smaller θ the "
                    "signal (≈ 2.4) is below 4 noise SDs of the bulk projection (≈ 0.63)")
 def test_third_degree_strength_within_15_percent():
-    rows = E.strength_rows(dict(n=2000, d=1000, thetas=(0.15,), acts=("tanh",), seeds=5), 0, True)
+    rows = E.strength_rows(C.StrengthSettings(n=2000, d=1000, thetas=(0.15,), acts=("tanh",), seeds=5), 0, True)
     k3 = rows[rows["k"] == 3]
     assert abs(k3["projection"].mean() / k3["predicted"].iloc[0] - 1) <= 0.15
 

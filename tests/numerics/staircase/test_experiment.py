@@ -109,6 +109,19 @@ def test_resume_reuses_finished_configurations(tmp_path):
                                   second[cols].sort_values(key).reset_index(drop=True), check_exact=False, rtol=1e-15)
 
 
+def test_a_corrupt_run_file_is_retrained_not_trusted(tmp_path):
+    grid = StaircaseGrid((ModelSpec(width=6, depth=1),), TrainConfig(steps=20, record_every=10, lr=1e-2), (0,))
+    first, _ = run_grid(grid, out_dir=tmp_path, quiet=True)
+    (pt,) = (tmp_path / "staircase_runs").glob("*.pt")
+    for ext, damage in (("csv", b"config,seed\n\"unterminated"), ("pt", b"\x80 not a torch file"), ("json", b"{\"timing\"")):
+        pt.with_suffix(f".{ext}").write_bytes(damage)
+        with pytest.warns(RuntimeWarning, match="will be recomputed"):
+            again, info = run_grid(grid, out_dir=tmp_path, quiet=True)
+        assert [t["resumed"] for t in info["timing"]] == [False]
+        pd.testing.assert_frame_equal(first, again)
+        assert run_grid(grid, out_dir=tmp_path, quiet=True)[1]["timing"][0]["resumed"]  # the entry was rewritten
+
+
 def test_comparison_table_criteria():
     grid = profile_grid("paper")
     summary = pd.DataFrame([

@@ -13,10 +13,10 @@ from numerics.staircase.methods.random_features import (
     elm_features,
     fit_random_features,
     rfm_features,
-    sample_feature_layer,
     subdomain_boxes,
     weighted_lstsq,
 )
+from numerics.features import uniform_layer
 from numerics.ranks import epsilon_rank
 
 
@@ -50,7 +50,7 @@ def test_subdomain_boxes_tile_the_box():
 
 def test_rfm_features_are_local_and_mapped():
     rng = np.random.default_rng(1)
-    layers = [sample_feature_layer(5, 2, rng) for _ in range(4)]
+    layers = [uniform_layer(2, 5, 1.0, rng) for _ in range(4)]
     pts = rng.uniform(-1, 1, size=(200, 2))
     phi = rfm_features(pts, layers, UNIT_SQUARE, 2)
     assert phi.shape == (200, 20)
@@ -67,7 +67,7 @@ def test_rfm_features_are_local_and_mapped():
 
 def test_rfm_owner_rejects_points_outside():
     rng = np.random.default_rng(0)
-    layers = [sample_feature_layer(3, 2, rng) for _ in range(4)]
+    layers = [uniform_layer(2, 3, 1.0, rng) for _ in range(4)]
     with pytest.raises(ValueError, match="points must lie in the box"):
         rfm_features(np.array([[1.5, 0.0]]), layers, UNIT_SQUARE, 2)
     with pytest.raises(ValueError, match="one FeatureLayer per sub-box"):
@@ -83,27 +83,19 @@ def test_weighted_lstsq_recovers_coefficients_in_the_span():
     assert default_rcond(60, 8) == pytest.approx(60 * np.finfo(float).eps)
 
 
-def test_feature_layer_law_and_validation():
-    layer = sample_feature_layer(10_000, 2, np.random.default_rng(3), scale=2.0)
-    assert np.all(np.abs(layer.k) <= 2.0) and np.all(np.abs(layer.b) <= 2.0)
-    assert np.var(layer.k) == pytest.approx(4.0 / 3.0, rel=0.05)  # U(−R, R): variance R²/3
-    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
-        sample_feature_layer(3, 2, 0)
-    with pytest.raises(ValueError, match="scale"):
-        sample_feature_layer(3, 2, np.random.default_rng(0), scale=0.0)
-
-
 def test_fit_validation():
     with pytest.raises(ValueError, match="method"):
         fit_random_features("svm")
     with pytest.raises(ValueError, match="multiple of parts"):
         fit_random_features("rfm", n_features=100, parts=3)
+    with pytest.raises(ValueError, match="scale"):
+        fit_random_features("elm", scale=0.0)
 
 
 def test_eps_rank_is_the_gram_eps_rank():
     fit = fit_random_features("elm", n_features=60, parts=2, m_per_side=8, test_m_per_side=8, seed=4)
     q = composite_grid(UNIT_SQUARE, 2, 8)
-    layer = sample_feature_layer(60, 2, np.random.default_rng(4))
+    layer = uniform_layer(2, 60, 1.0, np.random.default_rng(4))
     assert fit.eps_rank == epsilon_rank(elm_features(q.points, layer), 1e-6, q.weights)
 
 
@@ -137,7 +129,7 @@ def test_paper_convention_counts_the_same_features_on_the_unit_weight_grid():
     assert fit.l2_error == only.l2_error and fit.eps_ranks["integral"] == fit.eps_rank == only.eps_rank
     # rebuild the same features on the 17×17 uniform grid: the paper count is |λ| > ε with unit weights ...
     rng = np.random.default_rng(5)
-    layers = [sample_feature_layer(20, 2, rng) for _ in range(4)]
+    layers = [uniform_layer(2, 20, 1.0, rng) for _ in range(4)]
     grid = paper_tensor_grid(UNIT_SQUARE, 17)
     phi = rfm_features(grid.points, layers, UNIT_SQUARE, 2)
     assert fit.eps_ranks["paper"] == epsilon_rank(phi, 1e-6, grid.weights, absolute=True)
