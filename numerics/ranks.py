@@ -261,9 +261,10 @@ def _small_gram(S: _Scaled) -> np.ndarray:
 
 
 _SAFE_TRACE = (2.0**-600, 2.0**600)  # tr B̃ᵀB̃ here: no entry of the Gram matrix over- or underflows harmfully
-# tr B̃ᵀB̃ here: eigvalsh scales nothing internally (LAPACK dsyevd and dsterf rescale a matrix whose
-# largest entry is beyond about 2^±400), so the unscaled eigenvalues equal 2²ᵉ times the scaled ones
-# bit for bit, and gram_eigenvalues returns what the scaled Gram gives
+# tr B̃ᵀB̃ here: eigvalsh scales nothing inside LAPACK (dsyevd rescales a matrix whose largest entry is
+# above 2⁴⁸⁵ or below 2⁻⁴⁸⁵, dsterf a tridiagonal one below 2⁻⁴⁰⁵, by factors that are not powers of
+# two), so the unscaled eigenvalues are 2²ᵉ times the scaled ones bit for bit: gram_eigenvalues
+# returns what the scaled Gram gives
 _EXACT_TRACE = (2.0**-300, 2.0**300)
 
 
@@ -302,7 +303,7 @@ def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "s
     below about n·eps·λ_max are rounding noise (and may come out negative; they are clamped at 0).
     """
     one_of(method, "method", _EPS_RANK_METHODS[1:])
-    S = _Scaled(features, weights, scaled=method == "svd")  # "gram": unscaled unless the trace over- or underflows
+    S = _Scaled(features, weights, scaled=method == "svd")  # "gram": unscaled while the trace is in _EXACT_TRACE
     lam = S.svdvals() ** 2 if method == "svd" else _scaled_gram_eigenvalues(S, window=_EXACT_TRACE)[0]
     return S.back(_pad(lam, S.shape[1]), 2)
 
