@@ -194,7 +194,7 @@ def count_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, qui
                if not off.empty else "")
         )
     relu = counts[counts["activation"] == "relu"]
-    shift = _finite_size_shift(relu)
+    shift = finite_size_shift(relu)
     if shift is not None:
         tables["finite_size_shift"] = shift
         notes.append(
@@ -266,7 +266,20 @@ def _spectrum(cfg: CountSettings, seed: int):
     return s, edge, f"centred ReLU, n=N={n}, d={n // 2}, α=0.35"
 
 
-def _finite_size_shift(relu: pd.DataFrame) -> pd.DataFrame | None:
+def finite_size_shift(relu: pd.DataFrame) -> pd.DataFrame | None:
+    """Where ReLU's second spike appears at finite n, per seed, beside the asymptotic α₂ = 1/4 (theory.spikes).
+
+    For each seed: ``first_alpha_two`` = min{α : measured count ≥ 2} (NaN if none), ``last_alpha_one`` =
+    the largest α below it (all α if none), ``shift_upper`` = first_alpha_two − 1/4 (an upper bound on
+    the finite-size shift α*₂(n) − α₂ on this grid), and ``bbp_alpha_star`` = the BBP heuristic
+    α*₂(n) = 1/2 + log(s_c/(|μ₂|(3!!/2!)√(nN)))/(2 log n) (`theory.spikes.emergence_alpha`, proofs_notes/spikes.md §5)
+    with the edge measured at α = 0.30 (the median edge when 0.30 is not on the grid).
+
+    Args:
+        relu: rows of the ``counts`` table (`count_rows`) for the ReLU activation, N = n.
+
+    Returns None when ``relu`` is empty, else one row per seed.
+    """
     if relu.empty:
         return None
     rows = []
