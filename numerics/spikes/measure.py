@@ -13,7 +13,8 @@ ARPACK (`scipy.sparse.linalg.svds`), never a full SVD. The control matrix — th
 rank-one part μ₁aβᵀ removed — is σ(X̃W₀ᵀ + η(X̃Gᵀ − μ₁(X̃β)aᵀ)), a rank-one correction of the same
 pre-activations, so it costs no matrix product.
 
-The experiments (`experiment`, `strength_experiment`) live in `numerics.spikes.experiment`.
+The experiments (`count_experiment`, `strength_experiment`) live in `numerics.spikes.experiment`,
+their figures in `numerics.spikes.figures`.
 """
 
 from __future__ import annotations
