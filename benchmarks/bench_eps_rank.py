@@ -9,9 +9,11 @@ wall time (the three take turns, call by call) of
   where that matrix would not fit in memory);
 - ``auto``: the default, eigvalsh of the smaller side (n×n when m ≥ n, m×m when m < n) formed by
   a streamed dsyrk and certified by `gram_error_bound` (SVD only when an eigenvalue is within δ of ε);
+- ``gram_eigenvalues``: ``gram_eigenvalues(Φ, w, method="gram")``, the same eigenvalues, all n of them;
 
-all from one run, with ``auto / min(svd, one-liner)`` of the medians (the target is ≤ 1.2) and of
-the fastest calls (less sensitive to other load on the machine), the largest
+all from one run, with ``auto / min(svd, one-liner)`` and ``gram_eigenvalues / min(svd, one-liner)``
+of the medians (the target is ≤ 1.2) and of the fastest calls (less sensitive to other load on the
+machine; the load average is printed before and after), the largest
 disagreement between the cheap-side and SVD eigenvalues in the window [1e-8, 1e-4] around ε, and
 whether the two ε-ranks agree at several ε. Calls slower than 5 s are timed once, calls under
 10 ms at least 200 times.
@@ -71,19 +73,21 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     threads = os.environ.get("OMP_NUM_THREADS", "default")
     print(f"ε = {EPS:g}, median of {args.repeats} interleaved calls (once above 5 s, ≥ 200 under 10 ms), "
-          f"BLAS threads: {threads}\n")
+          f"BLAS threads: {threads}, load average {_load()}\n")
     print("| m | n | svd (s) | one-liner (s) | auto (s) | auto / min(svd, one-liner) | the same, fastest calls "
+          "| gram_eigenvalues / min(svd, one-liner): median, fastest "
           "| auto / svd | auto / one-liner | side auto factors | max rel. diff of λ in [1e-8, 1e-4] | certified δ | ε-ranks agree at 1e-3, 1e-6, 1e-9, 1e-12 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         m, n = (int(v) for v in size.split("x"))
         phi, w = features(m, n)
         gib = n * n * 8 / 2**30
-        fns = {"svd": lambda: ranks.epsilon_rank(phi, EPS, w, method="svd"), "auto": lambda: ranks.epsilon_rank(phi, EPS, w)}
+        fns = {"svd": lambda: ranks.epsilon_rank(phi, EPS, w, method="svd"), "auto": lambda: ranks.epsilon_rank(phi, EPS, w),
+               "eig": lambda: ranks.gram_eigenvalues(phi, w, method="gram")}
         if gib <= ONE_LINER_MAX_GIB:
             fns["one"] = lambda: one_liner(phi, w)
         res = interleaved(fns, args.repeats)
-        (t_svd, b_svd, r_svd), (t_auto, b_auto, r_auto) = res["svd"], res["auto"]
+        (t_svd, b_svd, r_svd), (t_auto, b_auto, r_auto), (t_eig, b_eig, _) = res["svd"], res["auto"], res["eig"]
         t_one, b_one = res["one"][:2] if "one" in res else (float("nan"), float("nan"))
         one = f"{t_one:.4f}" if "one" in res else f"not run: the n×n Gram is {gib:.0f} GiB"
         assert r_auto == r_svd, (size, r_auto, r_svd)
@@ -100,11 +104,18 @@ def main(argv=None) -> None:
         ratio_one = f"{t_auto / t_one:.2f}" if np.isfinite(t_one) else "—"
         print(
             f"| {m} | {n} | {t_svd:.4f} | {one} | {t_auto:.4f} | {t_auto / best:.2f} | {b_auto / fastest:.2f} "
+            f"| {t_eig / best:.2f}, {b_eig / fastest:.2f} "
             f"| {t_auto / t_svd:.2f} | {ratio_one} "
             f"| {side} | {rel:.1e} ({int(window.sum())} λ) | {delta:.1e} "
             f"| {', '.join('yes' if a else 'no' for a in agree)} (r = {ranks_at}) |",
             flush=True,
         )
+    print(f"\nload average {_load()}")
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages (other processes on the machine slow every method)."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def _exponent(x: float) -> int:
 
 
 _TINY = np.finfo(np.float64).tiny
+_U = float(np.finfo(np.float64).eps)  # 2⁻⁵², the spacing of float64 at 1 (twice the unit roundoff)
 
 
 class _Scaled:
@@ -109,6 +110,11 @@ class _Scaled:
     def _set_scale(self, e: int) -> None:
         self.e, self.shift, self.mant = e, None, None  # the two-step path: B̃_ij = ldexp(φ_ij, shift_i)·mant_i
         sw, m = self.sw, self.phi.shape[0]
+        if sw is not None and e == 0:
+            # √w of finite w ≥ 0 is finite, and ≥ 2⁻⁵³⁷ where positive (w ≥ 2⁻¹⁰⁷⁴), so the test below always
+            # passes: skip its two reductions
+            self.factor = sw[:, None]
+            return
         if sw is None:
             self.factor = None if e == 0 else 2.0**-e if abs(e) < 1000 else None
             if abs(e) >= 1000:
@@ -172,6 +178,8 @@ class _Scaled:
 
     def back(self, x: np.ndarray | float, power: int = 1) -> np.ndarray:
         """x·2^{power·e}: a scaled singular value (power 1) or eigenvalue (power 2) in B's units."""
+        if self.e == 0:
+            return x
         with np.errstate(over="ignore", under="ignore"):
             return np.ldexp(x, power * self.e)
 
@@ -253,27 +261,36 @@ def _small_gram(S: _Scaled) -> np.ndarray:
 
 
 _SAFE_TRACE = (2.0**-600, 2.0**600)  # tr B̃ᵀB̃ here: no entry of the Gram matrix over- or underflows harmfully
+# tr B̃ᵀB̃ here: eigvalsh scales nothing inside LAPACK (dsyevd rescales a matrix whose largest entry is
+# above 2⁴⁸⁵ or below 2⁻⁴⁸⁵, dsterf a tridiagonal one below 2⁻⁴⁰⁵, by factors that are not powers of
+# two), so the unscaled eigenvalues are 2²ᵉ times the scaled ones bit for bit: gram_eigenvalues
+# returns what the scaled Gram gives
+_EXACT_TRACE = (2.0**-300, 2.0**300)
 
 
-def _scaled_gram_eigenvalues(S: _Scaled, clamp: bool = True) -> tuple[np.ndarray, float]:
+def _scaled_gram_eigenvalues(S: _Scaled, clamp: bool = True, window: tuple[float, float] = _SAFE_TRACE) -> tuple[np.ndarray, float]:
     """(λ̃, δ̃): the min(m, n) eigenvalues of the small Gram of B̃, descending, and their error bound.
 
     An unscaled ``S`` (e = 0, the fast path) is rescaled and the Gram formed again when its trace
-    shows an overflow or an underflow.
+    lies outside ``window``: by default when it shows an overflow or an underflow.
     """
     G = _small_gram(S)
-    if S.e == 0 and not _SAFE_TRACE[0] <= np.trace(G) <= _SAFE_TRACE[1]:
-        if not np.isfinite(np.trace(G)):
+    trace = np.trace(G)
+    if S.e == 0 and not window[0] <= trace <= window[1]:
+        if not np.isfinite(trace):
             S.revalidate()  # a NaN or inf in the input raises here; an overflow of √w·φ goes on
         S.rescale()
         G = _small_gram(S)
+        trace = np.trace(G)
     lam = np.linalg.eigvalsh(G, UPLO="U")[::-1]  # syevd with a workspace query (scipy's dsyevd wrapper is 7× slower at n=256)
     m, n = S.shape
-    delta = float((m + n) * np.finfo(np.float64).eps * np.trace(G))
+    delta = float((m + n) * _U * trace)
     return (np.maximum(lam, 0.0) if clamp else lam), delta
 
 
 def _pad(values: np.ndarray, n: int) -> np.ndarray:
+    if values.size == n:
+        return values
     return np.concatenate([values, np.zeros(n - values.size)])  # m < n: M has n − m zero eigenvalues
 
 
@@ -286,8 +303,8 @@ def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "s
     below about n·eps·λ_max are rounding noise (and may come out negative; they are clamped at 0).
     """
     one_of(method, "method", _EPS_RANK_METHODS[1:])
-    S = _Scaled(features, weights)
-    lam = S.svdvals() ** 2 if method == "svd" else _scaled_gram_eigenvalues(S)[0]
+    S = _Scaled(features, weights, scaled=method == "svd")  # "gram": unscaled while the trace is in _EXACT_TRACE
+    lam = S.svdvals() ** 2 if method == "svd" else _scaled_gram_eigenvalues(S, window=_EXACT_TRACE)[0]
     return S.back(_pad(lam, S.shape[1]), 2)
 
 

@@ -642,7 +642,6 @@ KNOWN_UNMIRRORED = {
     "numerics/pytest_plugin.py",
     "numerics/rank_table.py",
     "numerics/validation.py",
-    "theory/validation.py",
 }
 
 # Test files under tests/numerics or tests/theory that mirror no source file, each with its reason.

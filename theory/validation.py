@@ -123,14 +123,17 @@ class Real(Constraint):
             raise ValueError(f"closed must be one of {list(_CLOSED)}, got {self.closed!r}")
 
     def check(self, value: Any, name: str) -> Any:
-        if value is None and self.allow_none:
-            return None
-        if not is_real_scalar(value):
-            raise TypeError(f"{name} must be a real number, got {type(value).__name__} {short(value)}")
-        try:
-            x = float(value)
-        except OverflowError:
-            raise ValueError(f"{name} must be finite, got {short(value)}") from None
+        if type(value) is float:
+            x = value
+        else:
+            if value is None and self.allow_none:
+                return None
+            if not is_real_scalar(value):
+                raise TypeError(f"{name} must be a real number, got {type(value).__name__} {short(value)}")
+            try:
+                x = float(value)
+            except OverflowError:
+                raise ValueError(f"{name} must be finite, got {short(value)}") from None
         if self.finite and not math.isfinite(x):
             rng = _range_text(self.low, self.high, self.closed)
             raise ValueError(f"{name} must be finite{' and ' + rng if rng else ''}, got {x!r}")
@@ -420,7 +423,7 @@ class Matrix(Constraint):
             raise ValueError(f"{name} must be 2-D (rows are points, columns are neurons), got shape {arr.shape}")
         if arr.size == 0:
             raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        if arr.dtype.kind == "f" and not _all_finite(arr):
             bad = np.argwhere(~np.isfinite(arr))[0]
             raise ValueError(f"{name} must be finite, got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
         return value
@@ -439,7 +442,7 @@ class Weights(Constraint):
         arr = to_numpy(value, name)
         if arr.ndim != 1:
             raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-        _nonnegative_finite(arr, name)
+        _check_nonnegative_finite(arr, name)
         return value
 
     def invalid(self) -> list[Any]:
@@ -500,6 +503,8 @@ def constraints_of(fn: Any) -> MappingProxyType | None:
 
 def to_numpy(x: Any, name: str) -> np.ndarray:
     """numpy view of a numpy array, torch tensor or nested list (no copy where possible)."""
+    if type(x) is np.ndarray and x.dtype.kind in _NUMERIC_KINDS:
+        return x  # what the general path below returns for a plain ndarray of bools, integers or reals
     if type(x).__module__.split(".")[0] == "torch":
         x = x.detach().cpu().numpy()
     if isinstance(x, (str, bytes, dict, set)) or x is None:
@@ -529,6 +534,38 @@ def as_matrix(x: Any, name: str = "features") -> np.ndarray:
     return out
 
 
+_NUMERIC_KINDS = "biuf"  # the dtype kinds `to_numpy` accepts: bool, signed and unsigned integers, reals
+_BLAS_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    """Whether every entry of a real array is finite: exactly ``np.isfinite(arr).all()``, usually faster.
+
+    A contiguous float64/float32 array is first summed as x·x (one BLAS ddot/sdot, no temporary
+    array): each term x_i² is NaN or +inf when x_i is NaN or ±inf, and no finite term can cancel
+    those, so a finite sum proves every entry finite. A non-finite sum can also come from finite
+    entries whose squares overflow; then the elementwise check decides.
+    """
+    if arr.dtype in _BLAS_FLOATS and arr.size and (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        flat = arr.ravel(order="K")  # a view
+        with np.errstate(over="ignore"):
+            if math.isfinite(np.dot(flat, flat)):
+                return True
+    return bool(np.isfinite(arr).all())
+
+
+def _check_nonnegative_finite(arr: np.ndarray, name: str) -> None:
+    """Raise unless every entry of ``arr`` is finite and >= 0 (weights), with `_nonnegative_finite`'s messages.
+
+    For float64/float32, two reductions pass valid input without a copy: min(arr) >= 0 is False
+    for a NaN (min propagates it), a negative or -inf, and max(arr) < inf is False for +inf. Any
+    other input, or one that fails them, goes through the full entry-by-entry check.
+    """
+    if arr.dtype in _BLAS_FLOATS and arr.size and arr.min() >= 0 and arr.max() < math.inf:
+        return
+    _nonnegative_finite(arr, name)
+
+
 def _nonnegative_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """float64 copy of ``arr``, which must be finite and non-negative (weights)."""
     out = np.asarray(arr, dtype=np.float64)
@@ -549,21 +586,25 @@ def as_weights(w: Any, m: int, name: str = "weights") -> np.ndarray:
     return _nonnegative_finite(arr, name)
 
 
+_POSITIVE, _NONNEGATIVE = Real(low=0.0, closed="neither"), Real(low=0.0)
+_NONNEGATIVE_INT, _POSITIVE_INT = Integer(low=0), Integer(low=1)
+
+
 def positive_float(x: Any, name: str) -> float:
     """A finite float > 0 (``eps``, a tolerance, a scale)."""
-    return Real(low=0.0, closed="neither").check(x, name)
+    return _POSITIVE.check(x, name)
 
 
 def nonnegative_float(x: Any, name: str) -> float:
-    return Real(low=0.0).check(x, name)
+    return _NONNEGATIVE.check(x, name)
 
 
 def nonnegative_int(x: Any, name: str) -> int:
-    return Integer(low=0).check(x, name)
+    return _NONNEGATIVE_INT.check(x, name)
 
 
 def positive_int(x: Any, name: str) -> int:
-    return Integer(low=1).check(x, name)
+    return _POSITIVE_INT.check(x, name)
 
 
 def one_of(x: Any, name: str, choices: tuple[Any, ...]) -> Any:

@@ -65,9 +65,9 @@ def register(subparsers) -> None:
 
 
 def _config(args):
-    import numerics.collapse.experiment as nc
+    from numerics.collapse.config import PROFILES
 
-    cfg = nc.PROFILE_CONFIGS[args.profile]
+    cfg = PROFILES[args.profile]
     changes = {}
     for name, field, low in (("width", "width", 1), ("depth", "depth", 2), ("classes", "n_classes", 2),
                              ("steps", "adam_steps", 0), ("lbfgs_iters", "lbfgs_iters", 1)):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from numerics.collapse.measure import RANK_RTOL, NetworkMeasure, measure_network
+from numerics.collapse.measure import RANK_RTOL, NetworkMeasure, measure_network, rows_where
 from numerics.collapse.model import gaussian_mixture, init_mlp, refine_lbfgs, train_adam
 from numerics.threads import limit_threads
 from numerics.progress import progress
@@ -33,12 +33,10 @@ from numerics.experiment import ExperimentResult, checks_frame, comparison_row, 
 from numerics.collapse.config import PROFILES, CollapseConfig
 from theory import collapse as T
 
-__all__ = ["CollapseConfig", "PROFILES", "PROFILE_CONFIGS", "run_sweep", "bound_checks", "evaluate_claims", "experiment",
-           "tail_figure", "variability_figure"]
+__all__ = ["CollapseConfig", "PROFILES", "run_sweep", "bound_checks", "evaluate_claims", "experiment"]
 
 THEOREM_ID = "collapse.weight_decay_rank"
 NEAR_CRITICAL = 0.1  # max_ℓ r_ℓ at or below this counts as near-critical (research note §7.5)
-PROFILE_CONFIGS = PROFILES  # the name the CLI reads
 
 
 @dataclass(frozen=True)
@@ -199,13 +197,6 @@ def spectra_table(points: list[Point]) -> pd.DataFrame:
 
 
 # -- the claims -----------------------------------------------------------------------------------
-def _sel(df: pd.DataFrame, **eq) -> pd.DataFrame:
-    mask = np.ones(len(df), dtype=bool)
-    for k, v in eq.items():
-        mask &= (df[k] == v).to_numpy()
-    return df[mask]
-
-
 def evaluate_claims(layers: pd.DataFrame, K: int, spread_hi: float, spread_lo: float, context: str = "") -> pd.DataFrame:
     """The issue's five claims and the research note's pilot numbers, each with a stated criterion.
 
@@ -214,13 +205,13 @@ def evaluate_claims(layers: pd.DataFrame, K: int, spread_hi: float, spread_lo: f
     out = []
     L = int(layers["layer"].max())
     hidden = list(range(1, L))
-    practice = _sel(layers, regime="adam", bias=False, spread=spread_hi)
-    crit = _sel(layers, regime="adam+lbfgs", bias=False)
+    practice = rows_where(layers, regime="adam", bias=False, spread=spread_hi)
+    crit = rows_where(layers, regime="adam+lbfgs", bias=False)
 
     for loss in sorted(practice["loss"].unique()):
-        pl = _sel(practice, loss=loss)
+        pl = rows_where(practice, loss=loss)
         for lam in sorted(pl["lam"].unique()):
-            ranks = [int(_sel(pl, lam=lam, layer=k)["num_rank"].iloc[0]) for k in hidden]
+            ranks = [int(rows_where(pl, lam=lam, layer=k)["num_rank"].iloc[0]) for k in hidden]
             if lam <= 1e-3:
                 ok, crit_txt = min(ranks) >= 2 * K, f"min hidden rank ≥ 2K = {2 * K}"
             elif lam >= 1e-2:
@@ -230,23 +221,23 @@ def evaluate_claims(layers: pd.DataFrame, K: int, spread_hi: float, spread_lo: f
             out.append(_claim("rank_vs_lambda", f"numerical rank (σ>{RANK_RTOL:g}σ₁) of W_1..W_{L-1}, {loss}, λ={lam:g}",
                               "well above K for λ≤1e-3, = K for λ≥1e-2", "/".join(map(str, ranks)),
                               f"adam, s={spread_hi}", ok, crit_txt))
-        t4 = _sel(pl, lam=1e-4, layer=2)["rel_tail_K"]
-        t2 = _sel(pl, lam=1e-2, layer=2)["rel_tail_K"]
+        t4 = rows_where(pl, lam=1e-4, layer=2)["rel_tail_K"]
+        t2 = rows_where(pl, lam=1e-2, layer=2)["rel_tail_K"]
         if len(t4) and len(t2):
             ratio = float(t4.iloc[0] / t2.iloc[0]) if t2.iloc[0] > 0 else np.inf
             out.append(_claim("tail_drop", f"rel. tail W_2: λ=1e-4 over λ=1e-2, {loss}", "≥ 30 (note: ≥100)",
                               ratio, f"adam, s={spread_hi}", ratio >= 30, "ratio ≥ 30"))
         # depthwise decrease of V at λ ≥ 1e-3
         for lam in sorted(v for v in pl["lam"].unique() if v >= 1e-3):
-            V = [float(_sel(pl, lam=lam, layer=k)["V_in"].iloc[0]) for k in range(1, L + 1)]
+            V = [float(rows_where(pl, lam=lam, layer=k)["V_in"].iloc[0]) for k in range(1, L + 1)]
             ok = all(a > b for a, b in zip(V, V[1:]))
             out.append(_claim("spread_vs_depth", f"V(H_0)…V(H_{L-1}), {loss}, λ={lam:g}", "strictly decreasing",
                               " > ".join(f"{v:.3g}" for v in V), f"adam, s={spread_hi}", ok, "V(H_k) > V(H_k+1) ∀k"))
     # smaller input spread -> smaller tails (near-critical W_1, λ = 1e-2)
-    for regime, frame in (("adam+lbfgs", crit), ("adam", _sel(layers, regime="adam", bias=False))):
+    for regime, frame in (("adam+lbfgs", crit), ("adam", rows_where(layers, regime="adam", bias=False))):
         for loss in sorted(frame["loss"].unique()):
-            hi = _sel(frame, loss=loss, lam=1e-2, layer=1, spread=spread_hi)["rel_tail_K"]
-            lo = _sel(frame, loss=loss, lam=1e-2, layer=1, spread=spread_lo)["rel_tail_K"]
+            hi = rows_where(frame, loss=loss, lam=1e-2, layer=1, spread=spread_hi)["rel_tail_K"]
+            lo = rows_where(frame, loss=loss, lam=1e-2, layer=1, spread=spread_lo)["rel_tail_K"]
             if len(hi) and len(lo):
                 ratio = float(hi.iloc[0] / lo.iloc[0]) if lo.iloc[0] > 0 else np.inf
                 need = 3.0 if regime == "adam+lbfgs" else 1.0  # note §7.3 margin is for near-critical points
@@ -254,7 +245,7 @@ def evaluate_claims(layers: pd.DataFrame, K: int, spread_hi: float, spread_lo: f
                                   "> 1 (note, near-critical: ≥ 3)", ratio, regime, ratio >= need, f"ratio ≥ {need:g}"))
     # CE last layer has rank K−1
     for regime in ("adam", "adam+lbfgs"):
-        ce = _sel(layers, regime=regime, loss="ce", bias=False, layer=L)
+        ce = rows_where(layers, regime=regime, loss="ce", bias=False, layer=L)
         for _, row in ce[ce["lam"] >= 1e-2].iterrows():
             if regime == "adam":
                 ok, q, crit_txt = int(row["num_rank"]) == K - 1, int(row["num_rank"]), f"numerical rank = K−1 = {K - 1}"
@@ -290,7 +281,7 @@ def _pilot_rows(layers: pd.DataFrame, spread_hi: float, spread_lo: float) -> lis
     """Our value beside the note's pilot value; reproduced = same order of magnitude (ratio in [0.1, 10])."""
     rows = []
     for regime, loss, s, lam, layer, value in _PILOT:
-        hit = _sel(layers, regime=regime, loss=loss, spread=s, lam=lam, layer=layer, bias=False)["rel_tail_K"]
+        hit = rows_where(layers, regime=regime, loss=loss, spread=s, lam=lam, layer=layer, bias=False)["rel_tail_K"]
         if not len(hit):
             continue
         ours = float(hit.iloc[0])
@@ -301,54 +292,8 @@ def _pilot_rows(layers: pd.DataFrame, spread_hi: float, spread_lo: float) -> lis
 
 
 # -- figures --------------------------------------------------------------------------------------
-def _subplots(n: int, width: float):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width * n, 4), layout="constrained")
-    return fig, [fig.add_subplot(1, n, i + 1) for i in range(n)]
-
-
-def tail_figure(layers: pd.DataFrame, cfg: CollapseConfig):
-    """Relative tail dist_F(W_ℓ, rank ≤ K)/‖W_ℓ‖_F against λ, one panel per loss (a `matplotlib.figure.Figure`)."""
-    s = cfg.spreads[0]
-    lam_pos = lambda v: v if v > 0 else min(x for x in cfg.lambdas if x > 0) / 10  # noqa: E731
-    fig, axes = _subplots(len(cfg.losses), 5)
-    for ax, loss in zip(axes, cfg.losses):
-        for regime, style in (("adam", "-o"), ("adam+lbfgs", "--s")):
-            df = _sel(layers, regime=regime, loss=loss, spread=s, bias=False)
-            for layer in sorted(df["layer"].unique()):
-                d = _sel(df, layer=layer).sort_values("lam")
-                if not (d["rel_tail_K"] > 0).any():
-                    continue  # W_L is K×d: its distance to rank K is 0 by shape
-                ax.plot([lam_pos(v) for v in d["lam"]], d["rel_tail_K"].clip(lower=1e-16), style,
-                        label=f"W_{layer} ({regime})")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("weight decay λ (leftmost point: λ = 0)")
-        ax.set_ylabel("dist_F(W, rank≤K) / ‖W‖_F")
-        ax.set_title(f"tail singular mass, {loss}, s={s} (W_L omitted: rank ≤ K by shape)", fontsize=9)
-        ax.legend(fontsize=7)
-    return fig
-
-
-def variability_figure(networks: pd.DataFrame, cfg: CollapseConfig):
-    """Within-class variability V(H_k) against depth k for each λ, one panel per loss (a Figure)."""
-    s = cfg.spreads[0]
-    fig, axes = _subplots(len(cfg.losses), 5)
-    vcols = [c for c in networks.columns if c.startswith("V_H")]
-    for ax, loss in zip(axes, cfg.losses):
-        df = _sel(networks, regime="adam", loss=loss, spread=s, bias=False).sort_values("lam")
-        for _, row in df.iterrows():
-            ax.plot(range(len(vcols)), row[vcols].to_numpy(float), "-o", label=f"λ={row['lam']:g}")
-        ax.set_yscale("log")
-        ax.set_xlabel("depth k (H_0 = input)")
-        ax.set_ylabel("within-class RMS variability V(H_k)")
-        ax.set_title(f"variability vs depth, {loss}, s={s}, Adam")
-        ax.legend(fontsize=7)
-    return fig
-
-
 def _figures(layers: pd.DataFrame, networks: pd.DataFrame, cfg: CollapseConfig, out_dir: Path, seed: int) -> list[Path]:
+    from numerics.collapse.figures import tail_figure, variability_figure
     from numerics.io import save_figure
 
     return [save_figure(tail_figure(layers, cfg), out_dir / "collapse_tail_vs_lambda.png", config=asdict(cfg), seed=seed),

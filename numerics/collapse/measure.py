@@ -28,6 +28,15 @@ def class_mean_rows(H: np.ndarray, y: np.ndarray, K: int) -> np.ndarray:
     return out
 
 
+def rows_where(table, **equal):
+    """The rows of a measurement table (a pandas DataFrame) where column ``c`` equals ``v`` for every
+    ``c=v`` given, in their order: ``table[(table[c1] == v1) & (table[c2] == v2) & …]``."""
+    mask = np.ones(len(table), dtype=bool)
+    for column, value in equal.items():
+        mask &= (table[column] == value).to_numpy()
+    return table[mask]
+
+
 def within_class_rms(H: np.ndarray, y: np.ndarray, K: int) -> float:
     """V(H) = ‖H − HP‖_F/√N: root-mean-square distance of a sample to its class mean."""
     return float(np.linalg.norm(H - class_mean_rows(H, y, K)) / np.sqrt(H.shape[0]))

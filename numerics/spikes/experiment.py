@@ -154,71 +154,14 @@ def _s2_edge_rows(ns, seed: int, quiet: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _axes(width: float = 6, height: float = 3.5):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height))
-    return fig, fig.add_subplot()
-
-
-def spectrum_figure(spectrum):
-    """Histogram of the singular values of F with the control bulk edge and the outliers (a Figure)."""
-    fig, ax = _axes()
-    s, edge, label = spectrum
-    ax.hist(s, bins=80, color="0.6")
-    ax.axvline(edge, color="k", ls="--", label="control bulk edge")
-    ax.axvline(S.EDGE_FACTOR * edge, color="k", ls=":", label="1.02 × edge")
-    for v in s[s > S.EDGE_FACTOR * edge]:
-        ax.axvline(v, color="C3")
-    ax.set_xlabel("singular value of F")
-    ax.set_yscale("log")
-    ax.set_title(label)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def count_figure(counts: pd.DataFrame):
-    """Measured outlier counts against α beside the predicted staircase ℓ(α) (a Figure)."""
-    fig, ax = _axes()
-    grid = np.linspace(0, 0.499, 500)
-    for i, act in enumerate(sorted(counts["activation"].unique())):
-        sel = counts[counts["activation"] == act].groupby("alpha")["measured"].mean()
-        mus = list(S.activation(act).mu)
-        ax.step(grid, [T.spike_count(float(a), mus, max_degree=S.HERMITE_KMAX) for a in grid], where="post",
-                color=f"C{i}", alpha=0.5, label=f"{act}: ℓ(α), degrees ≤ {S.HERMITE_KMAX}")
-        ax.step(grid, [T.spike_count(float(a), mus, max_degree=2) for a in grid], where="post", color=f"C{i}",
-                ls="--", lw=0.8, alpha=0.8, label=f"{act}: ℓ(α), degrees ≤ 2")
-        ax.plot(sel.index + 0.004 * (i - 1), sel.values, "o", color=f"C{i}", label=f"{act}: measured (mean over seeds)")
-    ax.set_xlabel("α (η ∝ n^α)")
-    ax.set_ylabel("spikes")
-    ax.set_ylim(-0.2, 4.5)
-    ax.legend(fontsize=7)
-    return fig
-
-
-def error_figure(errors: pd.DataFrame):
-    """Test MSE (mean ± std over seeds) against α, with the random-features baseline (a Figure)."""
-    fig, ax = _axes()
-    summ = error_summary(errors)
-    for i, act in enumerate(summ["activation"].unique()):
-        sel = summ[(summ["activation"] == act) & (summ["alpha"] != "RF")]
-        ax.errorbar(sel["alpha"].astype(float), sel["mean"], yerr=sel["std"], fmt="o-", color=f"C{i}", label=act)
-        rf = summ[(summ["activation"] == act) & (summ["alpha"] == "RF")]["mean"].iloc[0]
-        ax.axhline(rf, color=f"C{i}", ls=":", label=f"{act} random features (η=0)")
-    ax.axvline(0.25, color="k", lw=0.5)
-    ax.set_xlabel("α")
-    ax.set_ylabel("test MSE (mean ± std over seeds)")
-    ax.legend(fontsize=7)
-    return fig
-
-
 def _figures(counts, errors, spectrum, out_dir: Path, config, seed) -> list[Path]:
     from numerics.io import save_figure
+    from numerics.spikes.figures import count_figure, error_figure, spectrum_figure
 
     paths = [save_figure(spectrum_figure(spectrum), out_dir / "spikes_spectrum.png", config=config, seed=seed),
              save_figure(count_figure(counts), out_dir / "spikes_count_vs_alpha.png", config=config, seed=seed)]
     if errors is not None and not errors.empty:
-        paths.append(save_figure(error_figure(errors), out_dir / "spikes_test_error.png", config=config, seed=seed))
+        paths.append(save_figure(error_figure(error_summary(errors)), out_dir / "spikes_test_error.png", config=config, seed=seed))
     return paths
 
 
@@ -251,7 +194,7 @@ def count_experiment(profile: str = "quick", *, seed: int = 0, out_dir=None, qui
                if not off.empty else "")
         )
     relu = counts[counts["activation"] == "relu"]
-    shift = _finite_size_shift(relu)
+    shift = finite_size_shift(relu)
     if shift is not None:
         tables["finite_size_shift"] = shift
         notes.append(
@@ -323,7 +266,20 @@ def _spectrum(cfg: CountSettings, seed: int):
     return s, edge, f"centred ReLU, n=N={n}, d={n // 2}, α=0.35"
 
 
-def _finite_size_shift(relu: pd.DataFrame) -> pd.DataFrame | None:
+def finite_size_shift(relu: pd.DataFrame) -> pd.DataFrame | None:
+    """Where ReLU's second spike appears at finite n, per seed, beside the asymptotic α₂ = 1/4 (theory.spikes).
+
+    For each seed: ``first_alpha_two`` = min{α : measured count ≥ 2} (NaN if none), ``last_alpha_one`` =
+    the largest α below it (all α if none), ``shift_upper`` = first_alpha_two − 1/4 (an upper bound on
+    the finite-size shift α*₂(n) − α₂ on this grid), and ``bbp_alpha_star`` = the BBP heuristic
+    α*₂(n) = 1/2 + log(s_c/(|μ₂|(3!!/2!)√(nN)))/(2 log n) (`theory.spikes.emergence_alpha`, proofs_notes/spikes.md §5)
+    with the edge measured at α = 0.30 (the median edge when 0.30 is not on the grid).
+
+    Args:
+        relu: rows of the ``counts`` table (`count_rows`) for the ReLU activation, N = n.
+
+    Returns None when ``relu`` is empty, else one row per seed.
+    """
     if relu.empty:
         return None
     rows = []

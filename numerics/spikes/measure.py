@@ -13,7 +13,8 @@ ARPACK (`scipy.sparse.linalg.svds`), never a full SVD. The control matrix — th
 rank-one part μ₁aβᵀ removed — is σ(X̃W₀ᵀ + η(X̃Gᵀ − μ₁(X̃β)aᵀ)), a rank-one correction of the same
 pre-activations, so it costs no matrix product.
 
-The experiments (`experiment`, `strength_experiment`) live in `numerics.spikes.experiment`.
+The experiments (`count_experiment`, `strength_experiment`) live in `numerics.spikes.experiment`,
+their figures in `numerics.spikes.figures`.
 """
 
 from __future__ import annotations
@@ -66,17 +67,13 @@ def _phi(z: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) * _INV_SQRT_2PI
 
 
-def _tq(z):
-    t = np.tanh(z)
-    return t + 0.5 * t * t
-
-
-_BUILTIN: dict[str, tuple[Callable, Callable]] = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(np.float64)),
-    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
-    "gelu": (lambda z: 0.5 * z * (1.0 + erf(z / math.sqrt(2.0))), lambda z: 0.5 * (1.0 + erf(z / math.sqrt(2.0))) + z * _phi(z)),
-    "softplus": (lambda z: np.logaddexp(0.0, z), lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))),
-    "tq": (_tq, lambda z: (1.0 - np.tanh(z) ** 2) * (1.0 + np.tanh(z))),
+# σ′ of each activation of theory.spikes.ACTIVATIONS (whose numpy callable is σ itself).
+_DERIVATIVES: dict[str, Callable] = {
+    "relu": lambda z: (z > 0).astype(np.float64),
+    "tanh": lambda z: 1.0 - np.tanh(z) ** 2,
+    "gelu": lambda z: 0.5 * (1.0 + erf(z / math.sqrt(2.0))) + z * _phi(z),
+    "softplus": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
+    "tq": lambda z: (1.0 - np.tanh(z) ** 2) * (1.0 + np.tanh(z)),
 }
 
 
@@ -92,9 +89,10 @@ def _centred(fn: Callable, mu0: float) -> Callable:
 
 
 def activation(name: str) -> CentredActivation:
-    """A built-in activation, centred: σ(z) − E σ(z); names: relu, tanh, gelu, softplus, tq."""
-    V.one_of(name, "activation", tuple(_BUILTIN))
-    fn, dfn = _BUILTIN[name]
+    """A built-in activation, centred: σ(z) − E σ(z); names: those of `theory.spikes.ACTIVATIONS`
+    (relu, tanh, gelu, softplus, tq), whose numpy σ it uses."""
+    V.one_of(name, "activation", tuple(T.ACTIVATIONS))
+    fn, dfn = T.ACTIVATIONS[name][1], _DERIVATIVES[name]
     if name == "relu":
         mu = [float(T.relu_hermite(k)) for k in range(HERMITE_KMAX + 1)]
     else:

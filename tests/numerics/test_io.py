@@ -140,8 +140,9 @@ def test_library_figures_are_figures_and_leave_the_backend_alone(tmp_path, monke
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from numerics.spikes import experiment as spikes
-    from numerics.collapse.experiment import PROFILE_CONFIGS, tail_figure, variability_figure
+    from numerics.collapse.config import PROFILES
+    from numerics.collapse.figures import tail_figure, variability_figure
+    from numerics.spikes import figures as spikes
 
     def forbidden(*args, **kwargs):
         raise AssertionError("library plotting code must not switch the backend or use pyplot")
@@ -149,7 +150,7 @@ def test_library_figures_are_figures_and_leave_the_backend_alone(tmp_path, monke
     monkeypatch.setattr(matplotlib, "use", forbidden)
     for name in ("figure", "subplots", "gcf", "close"):
         monkeypatch.setattr(plt, name, forbidden)
-    cfg = PROFILE_CONFIGS["test"]
+    cfg = PROFILES["test"]
     s = np.r_[np.linspace(1, 2, 50), 5.0]
     counts = pd.DataFrame({"activation": ["relu"] * 2, "alpha": [0.2, 0.3], "measured": [1, 2]})
     layers = pd.DataFrame([dict(regime=r, loss=loss, spread=cfg.spreads[0], bias=False, lam=lam, layer=1, rel_tail_K=0.1 + lam)

@@ -221,6 +221,21 @@ def test_powers_of_two_scale_every_measure_exactly(As, j):
         assert ranks.dist_to_rank(B, k, "spectral") == np.ldexp(ranks.dist_to_rank(A, k, "spectral"), j)
 
 
+@pytest.mark.parametrize("wide", [False, True])
+def test_powers_of_two_scale_the_gram_eigenvalues_exactly(wide):
+    """λ(2ʲΦ) = 4ʲλ(Φ) bit for bit on the "gram" path, scaled or not: a ×2ʲ is exact and eigvalsh of a
+    matrix whose entries lie within 2^±300 scales nothing internally (beyond 2^±400 LAPACK rescales
+    by a factor that is not a power of two, so the unscaled trial must stop before)."""
+    rng = np.random.default_rng(5)
+    phi = np.tanh(4.0 * rng.standard_normal((200, 30)))
+    w = rng.uniform(0.1, 1.0, 200)
+    if wide:
+        phi, w = phi[:20].T.copy(), w[:30]
+    ref = ranks.gram_eigenvalues(phi, w, method="gram")
+    for j in [*range(-480, 481, 12), -151, -150, 149, 150]:
+        assert np.array_equal(ranks.gram_eigenvalues(np.ldexp(phi, j), w, method="gram"), np.ldexp(ref, 2 * j)), j
+
+
 @given(separated_features(), st.integers(-300, 300), st.sampled_from(["auto", "svd", "gram"]))
 def test_eps_rank_scaling_law_at_any_power_of_ten(data, k, method):
     """r_ε(cΦ; w) = r_{ε/(c²ω)}(Φ; ω·w): with c = 10ᵏ, w = 10⁻ᵏ and ε·10ᵏ every number stays a float64."""

@@ -1,4 +1,4 @@
-"""Rank collapse under weight decay: exact identities, bounds at trained points, and the claims.
+"""numerics.collapse.experiment: the bounds at trained points, the critical-point forms, and the claims.
 
 Bounds and proofs are ours: proofs_notes/collapse.md. Fast tests use the "test" profile (one shared run);
 the paper-scale claims are marked slow.
@@ -13,116 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics.collapse import experiment as nc
-from numerics.collapse.measure import class_mean_rows, layer_arrays, measure_network, within_class_rms
-from numerics.collapse.model import data_loss, gaussian_mixture, init_mlp, refine_lbfgs, train_adam
+from numerics.collapse.measure import measure_network
+from numerics.collapse.model import gaussian_mixture, init_mlp, train_adam
 from numerics.cli import main
 from numerics.io import read_csv
+from tests.numerics.collapse.trained import K, tiny
 from theory import collapse as T
-
-K = 3
-
-
-def _tiny(seed=0, width=6, lam=1e-2, loss="mse", bias=False, steps=40, spread=0.5, depth=3):
-    mix = gaussian_mixture(K, 5, 6, spread, seed=seed)
-    net = init_mlp([5] + [width] * (depth - 1) + [K], [bias], generator=torch.Generator().manual_seed(seed))
-    train_adam(net, mix.X, mix.y, [lam], [loss], steps=steps, lr=1e-2)
-    return net, mix
-
-
-# -- data, losses, training ------------------------------------------------------------------------
-def test_mixture_shapes_and_shared_means_across_spreads():
-    a = gaussian_mixture(4, 7, 5, 0.5, seed=3)
-    b = gaussian_mixture(4, 7, 5, 0.05, seed=3)
-    assert a.X.shape == (20, 7) and a.X.dtype == np.float64 and np.bincount(a.y).tolist() == [5] * 4
-    np.testing.assert_array_equal(a.means, b.means)
-    # same noise directions: deviations scale exactly with the spread
-    np.testing.assert_allclose(a.X - a.means[a.y], 10 * (b.X - b.means[b.y]), rtol=1e-12, atol=1e-12)
-    assert within_class_rms(a.X, a.y, 4) == pytest.approx(10 * within_class_rms(b.X, b.y, 4), rel=1e-12)
-    assert within_class_rms(gaussian_mixture(4, 7, 5, 0.0, seed=3).X, a.y, 4) < 1e-14
-
-
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [({"n_classes": 1}, "n_classes"), ({"spread": -0.1}, "spread"), ({"per_class": 0}, "per_class"),
-     ({"dim": 2.5}, "dim")],
-)
-def test_mixture_validates(kwargs, match):
-    with pytest.raises((ValueError, TypeError), match=match):
-        gaussian_mixture(**kwargs)
-
-
-def test_losses_match_torch():
-    gen = torch.Generator().manual_seed(0)
-    out = torch.randn((2, 9, 4), generator=gen, dtype=torch.float64)
-    y = torch.arange(9) % 4
-    mse = data_loss(out, y, ["mse", "mse"])
-    ref = 0.5 * torch.nn.functional.mse_loss(out[0], torch.nn.functional.one_hot(y, 4).double(), reduction="sum") / 9
-    assert mse[0].item() == pytest.approx(ref.item(), rel=1e-14)
-    mixed = data_loss(out, y, ["mse", "ce"])
-    assert mixed[1].item() == pytest.approx(torch.nn.functional.cross_entropy(out[1], y).item(), rel=1e-14)
-    assert mixed[0].item() == pytest.approx(mse[0].item(), rel=1e-14)
-    with pytest.raises(ValueError, match="loss"):
-        data_loss(out, y, "hinge")
-
-
-def test_batched_adam_equals_training_each_network_alone():
-    mix = gaussian_mixture(K, 5, 6, 0.5, seed=1)
-    lams, losses = [1e-3, 1e-1, 1e-2], ["mse", "ce", "ce"]
-    batch = init_mlp([5, 7, 7, K], [False, True, False], generator=torch.Generator().manual_seed(5))
-    train_adam(batch, mix.X, mix.y, lams, losses, steps=30, lr=1e-2)
-    for b in (1, 2):
-        alone = init_mlp([5, 7, 7, K], [b == 1], generator=torch.Generator().manual_seed(5))
-        train_adam(alone, mix.X, mix.y, [lams[b]], [losses[b]], steps=30, lr=1e-2)
-        for Wb, Wa in zip(batch.member(b).weights, alone.weights):
-            np.testing.assert_allclose(Wb.detach().numpy(), Wa.detach().numpy(), rtol=1e-10, atol=1e-12)
-
-
-def test_train_adam_reports_progress_every_100_steps_and_zero_steps_is_a_no_op():
-    mix = gaussian_mixture(K, 5, 6, 0.5, seed=1)
-    net = init_mlp([5, 4, K], [False], generator=torch.Generator().manual_seed(2))
-    before = [p.detach().clone() for p in net.parameters()]
-    train_adam(net, mix.X, mix.y, [1e-2], "mse", steps=0)
-    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
-    calls = []
-    train_adam(net, mix.X, mix.y, [1e-2], "mse", steps=250, lr=1e-2, lr_final=1e-3, progress_cb=calls.append)
-    assert calls == [100, 100]
-    assert not torch.equal(before[0], net.weights[0].detach())
-
-
-def test_lbfgs_reduces_the_stationarity_residual():
-    net, mix = _tiny(lam=1e-2, loss="ce", steps=200)
-    before = measure_network(net.member(0), mix.X, mix.y, 1e-2, "ce", K).residual
-    after = measure_network(refine_lbfgs(net.member(0), mix.X, mix.y, 1e-2, "ce", iters=200),
-                            mix.X, mix.y, 1e-2, "ce", K).residual
-    assert after < 0.2 * before
-
-
-# -- exact identities (Lemma 1, Lemma 2, Lemma 4 of the note) ----------------------------------------
-@pytest.mark.parametrize("loss", ["mse", "ce"])
-@pytest.mark.parametrize("bias", [False, True])
-def test_gradient_identity_reconstructs_W(loss, bias):
-    lam = 3e-3
-    net, mix = _tiny(loss=loss, bias=bias, lam=lam)
-    arr = layer_arrays(net.member(0), mix.X, mix.y, lam, loss)
-    N = mix.X.shape[0]
-    for W, gW, G, H in zip(arr.W, arr.grad_W, arr.G, arr.H):
-        # Lemma 1: W_ℓ = (∇_{W_ℓ}Φ − (1/N) G_ℓ H_{ℓ−1}ᵀ)/λ, with G per sample (not divided by N)
-        np.testing.assert_allclose((gW - G.T @ H / N) / lam, W, rtol=1e-8, atol=1e-10)
-    onehot = np.eye(K)[mix.y]
-    probs = np.exp(arr.logits) / np.exp(arr.logits).sum(axis=1, keepdims=True)
-    expected = arr.logits - onehot if loss == "mse" else probs - onehot  # Lemma 2: ∂ℓ_i/∂f
-    np.testing.assert_allclose(arr.G[-1], expected, rtol=1e-12, atol=1e-13)
-
-
-def test_balance_identity_holds_at_any_point_without_biases():
-    lam = 2e-2
-    net, mix = _tiny(loss="ce", lam=lam, steps=25, depth=4)
-    arr = layer_arrays(net.member(0), mix.X, mix.y, lam, "ce")
-    for l in range(len(arr.W) - 1):
-        lhs = np.sum(arr.grad_W[l] * arr.W[l]) - np.sum(arr.grad_W[l + 1] * arr.W[l + 1])
-        rhs = lam * (np.sum(arr.W[l] ** 2) - np.sum(arr.W[l + 1] ** 2))
-        assert lhs == pytest.approx(rhs, rel=1e-8, abs=1e-13)
-        assert abs(rhs) > 1e-6  # not balanced yet: the identity is non-trivial here
 
 
 # -- bound (A) and the any-point corollaries at every trained point (property test) ---------------------
@@ -137,7 +33,7 @@ def test_balance_identity_holds_at_any_point_without_biases():
 )
 def test_any_point_bounds_hold_at_every_trained_point(seed, width, log_lam, loss, bias, steps):
     lam = 10.0**log_lam
-    net, mix = _tiny(seed=seed, width=width, lam=lam, loss=loss, bias=bias, steps=steps)
+    net, mix = tiny(seed=seed, width=width, lam=lam, loss=loss, bias=bias, steps=steps)
     m = measure_network(net.member(0), mix.X, mix.y, lam, loss, K)
     point = nc.Point(nc.NetSpec(loss, 0.5, lam, bias), "adam", m)
     checks = nc.bound_checks(point, K)
@@ -152,28 +48,6 @@ def test_any_point_bounds_hold_at_every_trained_point(seed, width, log_lam, loss
         assert rhs["A_any_point"] <= rhs["B_tcv2"] * (1 + 1e-12)
         assert rhs["B_tcv2"] <= rhs["C_loss_explicit"] * (1 + 1e-12)
         assert rhs["A_any_point"] <= rhs["B_tcv1"] * (1 + 1e-12)
-
-
-@pytest.mark.parametrize("loss", ["mse", "ce"])
-def test_bound_A_rank_K_witness(loss):
-    # The proof of (A) exhibits B = −(1/(λN)) G_ℓ P H_{ℓ−1}ᵀ of rank ≤ K with
-    # W_ℓ − B = (∇_{W_ℓ}Φ − (1/N) G_ℓ D_{ℓ−1}ᵀ)/λ; so dist_K ≤ ‖W_ℓ − B‖_F ≤ rhs(A), and a G off by any
-    # factor (e.g. the mean gradient instead of per-sample ones) breaks the identity.
-    lam = 5e-2
-    net, mix = _tiny(lam=lam, loss=loss, steps=100, width=8)
-    arr = layer_arrays(net.member(0), mix.X, mix.y, lam, loss)
-    N = mix.X.shape[0]
-    m = measure_network(net.member(0), mix.X, mix.y, lam, loss, K)
-    for W, gW, G, H, lm in zip(arr.W, arr.grad_W, arr.G, arr.H, m.layers):
-        means = class_mean_rows(H, mix.y, K)
-        B = -(G.T @ means) / (lam * N)
-        assert np.linalg.matrix_rank(B, tol=1e-10 * max(np.abs(B).max(), 1e-300)) <= K
-        np.testing.assert_allclose(W - B, (gW - G.T @ (H - means) / N) / lam, rtol=1e-8, atol=1e-10)
-        gap = np.linalg.norm(W - B)
-        rhs = T.bound_A.evaluate(g_res=lm.grad_W, GD=lm.GD, lam=lam, N=N)
-        assert lm.dist_K <= gap * (1 + 1e-10) <= rhs * (1 + 1e-9)
-        wrong = -(G.T @ means) / (lam * N * N)  # the mean-gradient slip
-        assert not np.allclose(W - wrong, (gW - G.T @ (H - means) / N) / lam, rtol=1e-6, atol=1e-8)
 
 
 def test_critical_form_of_C_fails_at_an_adam_point_with_small_residual():
