@@ -13,7 +13,6 @@ from numerics.staircase.experiment import (
     FIG2_VERDICT,
     StaircaseGrid,
     comparison_table,
-    convention_view,
     experiment,
     fig2_table,
     final_models,
@@ -152,17 +151,6 @@ def test_fig2_table_verdicts_and_ranges():
     assert integral["ours median"] == 39 and integral[FIG2_VERDICT] == "rank no, staircase no / yes, loss yes"
     assert paper["MSE ratio"] == pytest.approx(2.0) and paper["seeds"] == 3
     assert "0.9" in FIG2_VERDICT and "-0.6" in FIG2_VERDICT
-
-
-def test_convention_view_swaps_in_the_paper_columns():
-    traj = pd.DataFrame({"config": ["a"], "seed": [0], "step": [0], "loss": [1.0], "eps_rank": [3],
-                         "loss@paper": [99.0], "eps_rank@paper": [4], "beta_norm2": [2.0]})
-    view = convention_view(traj, "paper")
-    assert view.loc[0, "loss"] == 99.0 and view.loc[0, "eps_rank"] == 4 and view.loc[0, "beta_norm2"] == 2.0
-    assert not any(c.endswith("@paper") for c in view.columns)
-    assert convention_view(traj, "integral") is traj
-    with pytest.raises(ValueError, match="paper"):
-        convention_view(traj[["config", "loss"]], "paper")
 
 
 def test_torch_init_is_the_paper_rule_on_the_hidden_layers():

@@ -22,6 +22,9 @@ from numerics.staircase.config import ModelSpec, TrainConfig
 from numerics.train import BLOWUP_LOSS_FACTOR
 from numerics.staircase.training import (
     column,
+    convention_view,
+    conventions_in,
+    layer_columns,
     rank_column,
     train,
     train_members,
@@ -288,6 +291,29 @@ def test_measurement_of_each_convention(problem):
     assert rank_column(2, 1e-6, "paper") == "eps_rank_l2_e1e-06@paper"
 
 
+def test_convention_view_swaps_in_the_paper_columns():
+    traj = pd.DataFrame({"config": ["a"], "seed": [0], "step": [0], "loss": [1.0], "eps_rank": [3],
+                         "loss@paper": [99.0], "eps_rank@paper": [4], "beta_norm2": [2.0]})
+    view = convention_view(traj, "paper")
+    assert view.loc[0, "loss"] == 99.0 and view.loc[0, "eps_rank"] == 4 and view.loc[0, "beta_norm2"] == 2.0
+    assert not any(c.endswith("@paper") for c in view.columns)
+    assert convention_view(traj, "integral") is traj
+    with pytest.raises(ValueError, match="paper"):
+        convention_view(traj[["config", "loss"]], "paper")
+
+
+def test_conventions_in_and_layer_columns_read_the_recorded_columns():
+    traj = pd.DataFrame({"eps_rank": [3], "eps_rank_l1_e1e-06": [2], "eps_rank_l2_e1e-06": [3],
+                         "eps_rank_l3_e1e-06": [np.nan], "eps_rank_l1_e0.001": [1]})
+    assert conventions_in(traj) == ("integral",)
+    assert conventions_in(traj.assign(**{"eps_rank@paper": [4]})) == ("integral", "paper")
+    assert conventions_in(traj.drop(columns="eps_rank")) == ()
+    # an all-NaN layer column ends the list (a shallower member of a stacked trajectory)
+    assert layer_columns(traj, 1e-6) == [(1, "eps_rank_l1_e1e-06"), (2, "eps_rank_l2_e1e-06")]
+    assert layer_columns(traj, 1e-3) == [(1, "eps_rank_l1_e0.001")]
+    assert layer_columns(traj, 1e-9) == []
+
+
 def test_a_run_records_both_conventions_from_the_same_network(problem):
     """Both conventions' columns come from one trained network; the integral ones are unchanged bit for bit."""
     base = dict(steps=40, record_every=20, lr=1e-2)
@@ -549,8 +575,6 @@ def test_short_staircase_on_the_paper_target(problem):
 @pytest.mark.parametrize("init", ["torch", "paper"])
 def test_staircase_paper_scale(problem, init):
     """Fig. 2(a) settings: tanh, L=2, n=50, Adam 1e-3, 15 000 steps, float64, 3 seeds (batched), both conventions."""
-    from numerics.staircase.experiment import convention_view
-
     members = [(ModelSpec(width=50, depth=2, init=init), s) for s in (0, 1, 2)]
     cfg = TrainConfig(steps=15000, record_every=100, lr=1e-3, eps=(1e-6,), conventions=("integral", "paper"))
     res = train_members(problem, members, cfg)
