@@ -705,11 +705,12 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     """
     from numerics.experiment import checks_frame
     from numerics.quadrature import gauss_legendre, tensor_grid
-    from numerics.staircase.measure import ACTIVATIONS, random_features, staircase_quantities
+    from numerics.gram import staircase_quantities
+    from numerics.staircase.measure import random_features
 
     cfg = profile_config(PROFILES, profile).thm3_2
     quads = {1: gauss_legendre(-1.0, 1.0, cfg.m1), 2: tensor_grid([(-1.0, 1.0)] * 2, cfg.m2)}
-    grid = list(itertools.product(ACTIVATIONS, quads, cfg.n, cfg.scales, range(cfg.trials)))
+    grid = list(itertools.product(cfg.activations, quads, cfg.n, cfg.scales, range(cfg.trials)))
     records, rows = [], []
     for k, (act, dim, width, scale, trial) in enumerate(progress(grid, total=len(grid), desc="thm3_2", quiet=quiet)):
         rng = np.random.default_rng([seed, k])

@@ -307,7 +307,7 @@ class _Recorder:
         self._bounds = None
         self._pending: list[tuple] = []  # rows whose Thm 3.3 checks `_finish` evaluates, all at once
         if config.check_bounds:
-            from numerics.staircase.measure import check_bounds_batch, staircase_quantities
+            from numerics.gram import check_bounds_batch, staircase_quantities
 
             self._bounds = (staircase_quantities, check_bounds_batch)
 

@@ -49,9 +49,9 @@ def test_names_need_neither_torch_nor_numpy_and_numpy_twins_need_no_torch():
 def test_every_reader_takes_the_table(capsys):
     from numerics import nets
     from numerics.cli import main
-    from numerics.staircase import measure
+    from numerics.staircase.config import PROFILES
 
     assert nets.ACTIVATIONS == {n: a.torch for n, a in table().items()}
-    assert set(measure.ACTIVATIONS) <= set(NAMES)
+    assert all(set(p.thm3_2.activations) <= set(NAMES) for p in PROFILES.values())
     assert main(["staircase", "--help"]) == 0
     assert "{" + ",".join(NAMES) + "}" in capsys.readouterr().out
