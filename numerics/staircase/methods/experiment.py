@@ -18,7 +18,7 @@ printed: unit trapezoid weights on a uniform grid of as many points as the integ
 
 Each experiment takes a ``profile``: ``"test"`` (seconds), ``"quick"`` (fewer steps, stated in the
 settings column) or ``"paper"`` (the paper's step counts; three seeds where the networks train as one
-batch, one seed for the PINN and digits). Values the paper reports after its full run are ``n/a``
+batch, one seed for the PINN and digits); the settings are `numerics.staircase.methods.config.PROFILES`. Values the paper reports after its full run are ``n/a``
 when the run is shorter. Each row of the table states its criterion (column ``criterion``):
 ε-ranks agree within max(2, 15%) of the read-off value (`_close`; step-0 counts of 6–15 neurons
 within max(2, 30–50%), read off a log-free axis to ±1–2), losses and errors within a factor 10
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -41,12 +41,12 @@ import pandas as pd
 import scipy.stats
 
 from numerics.threads import limit_threads
-from numerics.experiment import check_profile
+from numerics.experiment import check_profile, profile_config
 from numerics.quadrature import CONVENTIONS, check_convention
+from numerics.staircase.methods.config import PROFILES
 
 __all__ = [
     "EXPERIMENTS",
-    "SCALES",
     "METHODS_COLUMNS",
     "Criterion",
     "MethodResult",
@@ -68,36 +68,6 @@ __all__ = [
 
 EPS = 1e-6  # the paper's ε (§4)
 
-# Per profile and experiment: the settings that scale. "paper" follows the paper's iteration counts.
-SCALES: dict[str, dict[str, dict[str, Any]]] = {
-    "test": {
-        "structured": {"steps": 150, "record_every": 50, "m": 200, "seeds": 1},
-        "pinn": {"steps": 60, "record_every": 20, "m_per_side": 12, "m_boundary": 24, "width": 30, "seeds": 1},
-        "rfm": {"n_features": 900, "parts": 3, "m_per_side": 12, "test_m_per_side": 16, "seeds": 1},
-        "resnet": {"steps": 100, "record_every": 50, "width": 40, "m": 200, "seeds": 1},
-        "layers": {"steps": 150, "record_every": 50, "m": 200, "seeds": 1},
-        "activations": {"steps": 100, "record_every": 50, "m": 200, "seeds": 1},
-        "digits": {"steps": 80, "record_every": 20, "n_samples": 400, "seeds": 1},
-    },
-    "quick": {
-        "structured": {"steps": 3000, "record_every": 100, "m": 200, "seeds": 1},
-        "pinn": {"steps": 500, "record_every": 25, "m_per_side": 16, "m_boundary": 32, "width": 50, "seeds": 1},
-        "rfm": {"n_features": 900, "parts": 3, "m_per_side": 20, "test_m_per_side": 30, "seeds": 1},
-        "resnet": {"steps": 1500, "record_every": 100, "width": 100, "m": 400, "seeds": 1},
-        "layers": {"steps": 3000, "record_every": 100, "m": 200, "seeds": 1},
-        "activations": {"steps": 2000, "record_every": 100, "m": 200, "seeds": 1},
-        "digits": {"steps": 400, "record_every": 10, "n_samples": None, "seeds": 1},
-    },
-    "paper": {
-        "structured": {"steps": 15000, "record_every": 100, "m": 200, "seeds": 3},
-        "pinn": {"steps": 15000, "record_every": 100, "m_per_side": 32, "m_boundary": 64, "width": 50, "seeds": 1},
-        "rfm": {"n_features": 900, "parts": 3, "m_per_side": 20, "test_m_per_side": 30, "seeds": 3},
-        "resnet": {"steps": 10000, "record_every": 100, "width": 100, "m": 400, "seeds": 3},
-        "layers": {"steps": 15000, "record_every": 100, "m": 200, "seeds": 3},
-        "activations": {"steps": 15000, "record_every": 100, "m": 200, "seeds": 3},
-        "digits": {"steps": 4500, "record_every": 25, "n_samples": None, "seeds": 1},
-    },
-}
 PAPER_STEPS = {"structured": 15000, "pinn": 15000, "resnet": 10000, "layers": 15000, "activations": 15000,
                "digits": 4500}
 
@@ -510,23 +480,23 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
     from numerics.staircase.training import ModelSpec
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["structured"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).structured
+    seeds = list(range(seed, seed + s.seeds))
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     small_s, small_r = ModelSpec(width=30, depth=2, init="structured"), ModelSpec(width=30, depth=2, init="torch")
     big_s, big_r = ModelSpec(width=50, depth=4, init="structured"), ModelSpec(width=50, depth=4, init="torch")
     with limit_threads(1):
-        r1 = _train(problem, [(sp, sd) for sp in (small_s, small_r) for sd in seeds], s["steps"], s["record_every"],
+        r1 = _train(problem, [(sp, sd) for sp in (small_s, small_r) for sd in seeds], s.steps, s.record_every,
                     quiet, "structured L2 n30", conventions)
-        r2 = _train(problem, [(sp, sd) for sp in (big_s, big_r) for sd in seeds], s["steps"], s["record_every"],
+        r2 = _train(problem, [(sp, sd) for sp in (big_s, big_r) for sd in seeds], s.steps, s.record_every,
                     quiet, "structured L4 n50", conventions)
     traj = pd.concat([r1.trajectory, r2.trajectory], ignore_index=True)
     final = {**_final_spectra(r1, grids), **_final_spectra(r2, grids)}
     init = {(sp.label, sd): _init_spectra(problem, sp, sd, grids) for sp in (small_s, small_r, big_s, big_r)
             for sd in seeds}
     level = _end_level(traj, "config", "mse")
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("structured", steps)
     common = (f"cos x+cos 2x+cos 30x, Adam 1e-3, float64, trained on {problem.m} Gauss nodes, ε={EPS:g}, "
               f"{_seeds_note(seeds)}; {_conv_note(conventions, 'paper grid m=' + str(problem.m))}")
@@ -577,7 +547,8 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
     rows.append(method_row("ordering: MSE level structured L2 n30 < random L4 n50", "yes",
                            "yes" if lv[small_s.label] < lv[big_r.label] else "no", f"{level_note}; {common}",
                            conventions=conventions, criterion=SAME))
-    config = {"experiment": "structured", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "structured", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     first_seed = traj[traj["seed"] == seeds[0]]
     labels = {small_s.label: "structured L=2 n=30", small_r.label: "torch init L=2 n=30",
               big_s.label: "structured L=4 n=50", big_r.label: "torch init L=4 n=50"}
@@ -613,11 +584,11 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     from numerics.ranks import epsilon_rank, gram_eigenvalues
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["pinn"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = poisson_problem(s["m_per_side"], s["m_boundary"])
-    n = s["width"]
-    pg = paper_tensor_grid(POISSON_BOX, s["m_per_side"])
+    s = profile_config(PROFILES, profile).pinn
+    seeds = list(range(seed, seed + s.seeds))
+    problem = poisson_problem(s.m_per_side, s.m_boundary)
+    n = s.width
+    pg = paper_tensor_grid(POISSON_BOX, s.m_per_side)
     grids = {"integral": (torch.tensor(np.array(problem.interior.points)), np.array(problem.interior.weights)),
              "paper": (torch.tensor(np.array(pg.points)), np.array(pg.weights))}
     grids = {c: grids[c] for c in conventions}
@@ -630,22 +601,22 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
                 with torch.no_grad():
                     spectra[(label, sd, "first")] = {c: gram_eigenvalues(model.hidden_features(x)[-1].numpy(), w)
                                                      for c, (x, w) in grids.items()}
-                t = train_pinn(model, problem, steps=s["steps"], record_every=s["record_every"], eps=EPS,
+                t = train_pinn(model, problem, steps=s.steps, record_every=s.record_every, eps=EPS,
                                label=label, quiet=quiet, conventions=conventions)
                 with torch.no_grad():
                     spectra[(label, sd, "last")] = {c: gram_eigenvalues(model.hidden_features(x)[-1].numpy(), w)
                                                     for c, (x, w) in grids.items()}
                 trajs.append(t.assign(seed=sd))
     traj = pd.concat(trajs, ignore_index=True)
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("pinn", steps)
     wide = n == 50
     c_s = stability_constant(POISSON_BOX)
     lam_fd = finite_difference_lambda_min(POISSON_BOX, 63)
-    pm = s["m_per_side"]
+    pm = s.m_per_side
     h = math.pi / (pm - 1)
     grid_note = f"paper grid {pm}² uniform, h=π/{pm - 1}"
-    common = (f"L=2 n={n} tanh, Adam 1e-3, trained on {pm}² Gauss interior + {s['m_boundary']}/edge "
+    common = (f"L=2 n={n} tanh, Adam 1e-3, trained on {pm}² Gauss interior + {s.m_boundary}/edge "
               f"boundary, ε={EPS:g}, {_seeds_note(seeds)}; {_conv_note(conventions, grid_note)}")
     rows = []
 
@@ -699,8 +670,8 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     rows.append(method_row("PINN stability constant C_S = ‖(−Δ)⁻¹‖ = 1/λ_min", "‖(−Δ)⁻¹‖ (Rem. 3.4)", c_s,
                            f"λ_min = 2 on [−π/2,π/2]² (Dirichlet); 5-point FD check λ_min={lam_fd:.6f} (63² nodes)",
                            conventions=conventions))
-    config = {"experiment": "pinn", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s,
-              "C_S": c_s, "paper_grid_h": h}
+    config = {"experiment": "pinn", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s), "C_S": c_s, "paper_grid_h": h}
 
     fig = _new_figure((15, 4))
     ax1, ax2, ax3 = fig.subplots(1, 3)
@@ -744,29 +715,29 @@ def rfm_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | Non
     from numerics.staircase.methods.random_features import composite_grid, default_rcond, fit_random_features, UNIT_SQUARE
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["rfm"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    m_fit = composite_grid(UNIT_SQUARE, s["parts"], s["m_per_side"]).size
-    rcond = default_rcond(m_fit, s["n_features"])
-    paper_m = s["parts"] * s["m_per_side"] + 1
+    s = profile_config(PROFILES, profile).rfm
+    seeds = list(range(seed, seed + s.seeds))
+    m_fit = composite_grid(UNIT_SQUARE, s.parts, s.m_per_side).size
+    rcond = default_rcond(m_fit, s.n_features)
+    paper_m = s.parts * s.m_per_side + 1
     # sensitivity of the error to the least-squares cut-off: ELM leans on directions far below ε
     cutoffs = (1e-15, rcond, 1e-12, 1e-10, 1e-8)
     fits = {"elm": [], "rfm": []}
     with limit_threads(1):
         for sd in seeds:
-            kw = dict(n_features=s["n_features"], parts=s["parts"], eps=EPS, seed=sd, m_per_side=s["m_per_side"],
-                      test_m_per_side=s["test_m_per_side"], conventions=conventions, paper_m_per_side=paper_m)
+            kw = dict(n_features=s.n_features, parts=s.parts, eps=EPS, seed=sd, m_per_side=s.m_per_side,
+                      test_m_per_side=s.test_m_per_side, conventions=conventions, paper_m_per_side=paper_m)
             for method in fits:
                 fits[method].append(fit_random_features(method, **kw, extra_rconds=cutoffs))
     elm0, rfm0 = fits["elm"][0], fits["rfm"][0]
     sweep_df = pd.DataFrame([{"method": f.method, "seed": sd, "rcond": rc, "l2_error": e}
                              for method in fits for sd, f in zip(seeds, fits[method])
                              for rc, e in f.errors_by_rcond.items()])
-    side = s["parts"] * s["m_per_side"]
+    side = s.parts * s.m_per_side
     grid_note = f"integral on the fit nodes; paper grid {paper_m}² uniform, h=2/{side}"
     common = (f"tanh(k·x+b), k,b ~ U(−1,1) (RFM: on each sub-box mapped to [−1,1]²); least squares cut-off "
-              f"rcond={rcond:.2g} (numpy/torch default); fit on {s['parts']}×{s['parts']}×{s['m_per_side']}² Gauss "
-              f"nodes; error on {s['parts']}×{s['parts']}×{s['test_m_per_side']}²; ε={EPS:g}; {_seeds_note(seeds)}; "
+              f"rcond={rcond:.2g} (numpy/torch default); fit on {s.parts}×{s.parts}×{s.m_per_side}² Gauss "
+              f"nodes; error on {s.parts}×{s.parts}×{s.test_m_per_side}²; ε={EPS:g}; {_seeds_note(seeds)}; "
               f"{_conv_note(conventions, grid_note)}")
     rows = []
     for method, label, p_rank in (("elm", "ELM 900 features", 37), ("rfm", "PoU-RFM 3×3×100", 232)):
@@ -784,8 +755,9 @@ def rfm_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | Non
                                for e, r in zip(fits["elm"], fits["rfm"])) else "no" for c in conventions}
     rows.append(method_row("ordering: ε-rank RFM > ELM and error RFM < ELM (every seed)", "yes", ordered, common,
                            conventions=conventions, criterion=SAME))
-    config = {"experiment": "rfm", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s,
-              "rcond": rcond, "paper_m_per_side": paper_m, "feature_law": "k ~ U(-1,1)^2, b ~ U(-1,1), tanh"}
+    config = {"experiment": "rfm", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s), "rcond": rcond, "paper_m_per_side": paper_m,
+              "feature_law": "k ~ U(-1,1)^2, b ~ U(-1,1), tanh"}
 
     fig = _new_figure((12, 4))
     ax1, ax2 = fig.subplots(1, 2)
@@ -835,21 +807,21 @@ def resnet_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.staircase.training import ModelSpec, rank_column
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["resnet"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    n = s["width"]
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).resnet
+    seeds = list(range(seed, seed + s.seeds))
+    n = s.width
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     res = ModelSpec(width=n, depth=4, residual=True, init="torch")
     mlp = ModelSpec(width=n, depth=4, residual=False, init="torch")
     with limit_threads(1):
-        rr = _train(problem, [(res, sd) for sd in seeds], s["steps"], s["record_every"], quiet, "resnet", conventions)
-        rm = _train(problem, [(mlp, sd) for sd in seeds], s["steps"], s["record_every"], quiet, "mlp", conventions)
+        rr = _train(problem, [(res, sd) for sd in seeds], s.steps, s.record_every, quiet, "resnet", conventions)
+        rm = _train(problem, [(mlp, sd) for sd in seeds], s.steps, s.record_every, quiet, "mlp", conventions)
     traj = pd.concat([rr.trajectory, rm.trajectory], ignore_index=True)
     final = {**_final_spectra(rr, grids), **_final_spectra(rm, grids)}
     init = {(sp.label, sd): _init_spectra(problem, sp, sd, grids) for sp in (res, mlp) for sd in seeds}
     R, M = res.label, mlp.label
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("resnet", steps)
     wide = n == 100
     common = (f"L=4 n={n} tanh, torch init, Adam 1e-3, trained on {problem.m} Gauss nodes, ε={EPS:g}, "
@@ -889,7 +861,8 @@ def resnet_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     rows.append(method_row("ordering: ResNet ≥ MLP at the end", "yes",
                            {c: "yes" if last[c][0] >= last[c][1] else "no" for c in conventions},
                            f"{_steps_note('resnet', steps)}; {common}", conventions=conventions, criterion=SAME))
-    config = {"experiment": "resnet", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "resnet", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     t0 = traj[traj["seed"] == seeds[0]]
     fig = plot_layer_ranks({f"ResNet, L=4, n={n}": t0[t0["config"] == R], f"MLP, L=4, n={n}": t0[t0["config"] == M]},
                            4, conventions, title="Example 4.4: per-layer ε-rank, ResNet against MLP",
@@ -909,18 +882,18 @@ def layers_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.staircase.training import ModelSpec, rank_column
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["layers"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).layers
+    seeds = list(range(seed, seed + s.seeds))
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     spec = ModelSpec(width=50, depth=4, init="torch")
     with limit_threads(1):
-        result = _train(problem, [(spec, sd) for sd in seeds], s["steps"], s["record_every"], quiet, "layers",
+        result = _train(problem, [(spec, sd) for sd in seeds], s.steps, s.record_every, quiet, "layers",
                         conventions)
     traj = result.trajectory
     final = _final_spectra(result, grids)
     paper = [7, 32, 45, 50]
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("layers", steps)
     common = (f"L=4 n=50 tanh, torch init, Adam 1e-3, trained on {problem.m} Gauss nodes, ε={EPS:g}, "
               f"{_seeds_note(seeds)}; {_conv_note(conventions, 'paper grid m=' + str(problem.m))}")
@@ -941,7 +914,8 @@ def layers_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
                            {c: "yes" if orders[c][1] else "no" for c in conventions},
                            f"medians {', '.join(f'{c} {orders[c][0]}' for c in conventions)}; "
                            f"{_steps_note('layers', steps)}; {common}", conventions=conventions, criterion=SAME))
-    config = {"experiment": "layers", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "layers", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     fig = plot_layer_ranks({"MLP, L=4, n=50": traj[traj["seed"] == seeds[0]]}, 4, conventions,
                            title="Fig. 3: ε-rank of each hidden layer during training",
                            caption=f"seed {seeds[0]}; {common}", size=(8, 4))
@@ -964,20 +938,20 @@ def activations_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pa
     from numerics.staircase.training import ModelSpec
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["activations"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).activations
+    seeds = list(range(seed, seed + s.seeds))
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     parts, final = [], {}
     with limit_threads(1):
         for act in ACTIVATION_PAPER:
             spec = ModelSpec(width=50, depth=2, activation=act, init="torch")
-            result = _train(problem, [(spec, sd) for sd in seeds], s["steps"], s["record_every"], quiet, act,
+            result = _train(problem, [(spec, sd) for sd in seeds], s.steps, s.record_every, quiet, act,
                             conventions)
             final.update(_final_spectra(result, grids))
             parts.append(result.trajectory.assign(activation=act))
     traj = pd.concat(parts, ignore_index=True)
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("activations", steps)
     common = (f"L=2 n=50 (paper's width read off the axis; L not stated), torch init, Adam 1e-3, "
               f"trained on {problem.m} Gauss nodes, ε={EPS:g}, {_seeds_note(seeds)}; "
@@ -995,7 +969,8 @@ def activations_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pa
     rows.append(method_row("ordering of final ε-ranks (medians)", paper_order, ours_order,
                            f"{_steps_note('activations', steps)}; {common}", conventions=conventions,
                            criterion=SAME, full=full, reason=_medians_reason(medians, conventions)))
-    config = {"experiment": "activations", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "activations", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     fig = plot_loss_rank(traj[traj["seed"] == seeds[0]], "activation", {a: a for a in ACTIVATION_PAPER}, conventions,
                          title="Fig. 4: loss and ε-rank for four activations", caption=f"seed {seeds[0]}; {common}")
     figs = _save(out_dir, "activations", fig, config, seed)
@@ -1020,19 +995,19 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.staircase.analysis import analyse_trajectory
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["digits"]
+    s = profile_config(PROFILES, profile).digits
     if data is None:
-        data = load_digits_data(s["n_samples"])
+        data = load_digits_data(s.n_samples)
     with limit_threads(1):
-        traj, model = train_classifier(data, width=100, depth=1, bottleneck=10, steps=s["steps"],
-                                       record_every=s["record_every"], eps=EPS, seed=seed, quiet=quiet,
+        traj, model = train_classifier(data, width=100, depth=1, bottleneck=10, steps=s.steps,
+                                       record_every=s.record_every, eps=EPS, seed=seed, quiet=quiet,
                                        conventions=conventions)
     x = torch.tensor(np.array(data.X))
     with torch.no_grad():
         feats = model.head.hidden_features(model.encoder(model.encoder_linear(x)))[-1].numpy()
     weights = {"integral": monte_carlo_weights(data.n_samples), "paper": paper_weights(data.n_samples)}
     final_spec = {c: [gram_eigenvalues(feats, weights[c])] for c in conventions}
-    steps = s["steps"]
+    steps = s.steps
     r0 = {c: int(traj[_rank_col("eps_rank", c)].iloc[0]) for c in conventions}
     r1 = {c: int(traj[_rank_col("eps_rank", c)].iloc[-1]) for c in conventions}
     common = (f"{data.name}, N={data.n_samples}, {data.dim}→10 tanh→100 tanh→{data.n_classes}, head init U(±1/√n), "
@@ -1069,8 +1044,8 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
         method_row("digits: cross-entropy when the ε-rank first reaches 90", "≈0.3 at rank ≈100 (MNIST)", rise_loss,
                    f"first record with ε-rank ≥ 90: {at}; {common}", conventions=conventions),
     ]
-    config = {"experiment": "digits", "profile": profile, "seed": seed, "conventions": list(conventions), **s,
-              "data": data.name}
+    config = {"experiment": "digits", "profile": profile, "seed": seed, "conventions": list(conventions),
+              **asdict(s), "data": data.name}
     fig = plot_loss_rank(traj.assign(group=0), "group", {0: "digits"}, conventions, loss="loss",
                          loss_label="cross-entropy", title="Example 2.7 analogue: the staircase on 8×8 digits",
                          caption=common)
