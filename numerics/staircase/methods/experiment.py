@@ -18,14 +18,14 @@ printed: unit trapezoid weights on a uniform grid of as many points as the integ
 
 Each experiment takes a ``profile``: ``"test"`` (seconds), ``"quick"`` (fewer steps, stated in the
 settings column) or ``"paper"`` (the paper's step counts; three seeds where the networks train as one
-batch, one seed for the PINN and digits); the settings are `numerics.staircase.methods.config.PROFILES`. Values the paper reports after its full run are ``n/a``
-when the run is shorter. Each row of the table states its criterion (column ``criterion``):
-ε-ranks agree within max(2, 15%) of the read-off value (`_close`; step-0 counts of 6–15 neurons
-within max(2, 30–50%), read off a log-free axis to ±1–2), losses and errors within a factor 10
-(`_same_magnitude`), orderings when they are the same; loss levels are medians over the last 10%
-of steps. A row that is not reproduced under any convention gives the measured reason: the ε
-window [λ_{p+1}, λ_p) in which our count would equal the paper's p, and where measured, the
-step-0 ranks of the other initialisations.
+batch, one seed for the PINN and digits); the settings are `numerics.staircase.methods.config.PROFILES`.
+Values the paper reports after its full run are ``n/a`` when the run is shorter. Each row of the
+table states its criterion (column ``criterion``): ε-ranks agree within max(2, 15%) of the read-off
+value (`ranks_agree`; step-0 counts of 6–15 neurons within max(2, 30–50%), read off a log-free axis
+to ±1–2), losses and errors within a factor 10 (`same_magnitude`), orderings when they are the same;
+loss levels are medians over the last 10% of steps (`end_level`). A row that is not reproduced under
+any convention gives the measured reason: the ε window [λ_{p+1}, λ_p) in which our count would equal
+the paper's p (`eps_window`), and where measured, the step-0 ranks of the other initialisations.
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ __all__ = [
     "Criterion",
     "MethodResult",
     "method_row",
+    "ranks_agree",
+    "same_magnitude",
+    "rank_criterion",
+    "end_level",
+    "eps_window",
     "structured_experiment",
     "pinn_experiment",
     "rfm_experiment",
@@ -100,13 +105,18 @@ METHODS_COLUMNS = tuple(methods_columns())
 # ---------------------------------------------------------------------------------------------
 
 
-def _close(ours: float, paper: float, rel: float = 0.15) -> bool:
-    """Read-off ranks agree: |ours − paper| ≤ max(2, rel·paper) (figure values are ±1–2 neurons)."""
+def ranks_agree(ours: float, paper: float, rel: float = 0.15) -> bool:
+    """The rank criterion of the methods table: |ours − paper| ≤ max(2, rel·paper).
+
+    ε-ranks read off the paper's figures are good to ±1–2 neurons, hence the floor of 2; ``rel`` is
+    0.15 unless a row's criterion text states another (`rank_criterion`; e.g. 0.5 for step-0 counts of 6–15).
+    """
     return abs(float(ours) - float(paper)) <= max(2.0, rel * float(paper))
 
 
-def _same_magnitude(ours: float, paper: float) -> bool:
-    """Losses and errors agree to an order of magnitude: 1/10 ≤ ours/paper ≤ 10."""
+def same_magnitude(ours: float, paper: float) -> bool:
+    """The loss and error criterion of the methods table: 1/10 ≤ ours/paper ≤ 10 (an order of magnitude;
+    the paper's losses are read off log axes)."""
     return 0.1 <= float(ours) / float(paper) <= 10.0
 
 
@@ -119,14 +129,15 @@ class Criterion:
 
 
 def rank_criterion(rel: float = 0.15) -> Criterion:
-    return Criterion(f"|ours − paper| ≤ max(2, {rel:g}·paper)", lambda o, p: _close(o, p, rel))
+    """`ranks_agree` at tolerance ``rel``, with the rule as its text."""
+    return Criterion(f"|ours − paper| ≤ max(2, {rel:g}·paper)", lambda o, p: ranks_agree(o, p, rel))
 
 
 RANK = rank_criterion()
-MAGNITUDE = Criterion("factor 10: 0.1 ≤ ours/paper ≤ 10", _same_magnitude)
+MAGNITUDE = Criterion("factor 10: 0.1 ≤ ours/paper ≤ 10", same_magnitude)
 SAME = Criterion("the same answer", lambda o, p: str(o) == str(p))
 LAYERS_CLOSE = Criterion("every layer |ours − paper| ≤ max(2, 0.15·paper)",
-                         lambda o, p: all(_close(a, b) for a, b in zip(str(o).split("/"), str(p).split("/"))))
+                         lambda o, p: all(ranks_agree(a, b) for a, b in zip(str(o).split("/"), str(p).split("/"))))
 
 
 def _is_number(v: Any) -> bool:
@@ -210,8 +221,10 @@ def _spread(values: Sequence[float]) -> str:
     return f"{fmt(min(v))}–{fmt(max(v))}"
 
 
-def _eps_window(spectra: Sequence[np.ndarray], p: int) -> str:
-    """The ε interval on which #{λ > ε} = p, [λ_{p+1}, λ_p) (1-based, descending), median over spectra."""
+def eps_window(spectra: Sequence[np.ndarray], p: int) -> str:
+    """The ε interval on which our count #{|λ| > ε} would equal the paper's p: [λ_{p+1}, λ_p) with λ the
+    eigenvalue magnitudes in descending order (1-based), each end the median over ``spectra``, as text
+    (the "reason" of a rank row that is not reproduced). ``"none (n = …)"`` when a spectrum has fewer than p."""
     lo, hi = [], []
     for lam in spectra:
         lam = np.sort(np.abs(np.asarray(lam, dtype=float)))[::-1]
@@ -227,12 +240,13 @@ def _window_reason(spectra: dict[str, Sequence[np.ndarray]], p: Any, conventions
     if not _is_number(p):
         return ""
     p = int(round(float(p)))
-    parts = [f"{c}: ours = {p} for ε ∈ {_eps_window(spectra[c], p)}" for c in conventions if spectra.get(c)]
+    parts = [f"{c}: ours = {p} for ε ∈ {eps_window(spectra[c], p)}" for c in conventions if spectra.get(c)]
     return "; ".join(parts) + f" (ε = {EPS:g})" if parts else ""
 
 
-def _end_level(traj: pd.DataFrame, key: str | list[str], column: str) -> pd.Series:
-    """Per group: the median of ``column`` over the records in the last 10% of steps.
+def end_level(traj: pd.DataFrame, key: str | list[str], column: str) -> pd.Series:
+    """The loss level of the methods table, per group of ``key``: the median of ``column`` over the records
+    with step ≥ t_max − 0.1·(t_max − t_min), the last 10% of the group's steps.
 
     The paper reads its loss levels off curves with Adam spikes; one spike at the last step would
     otherwise decide a comparison (seen at 15k steps: 2.9e-4 at step 15000, 1.5e-5 at 14800).
@@ -495,7 +509,7 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
     final = {**_final_spectra(r1, grids), **_final_spectra(r2, grids)}
     init = {(sp.label, sd): _init_spectra(problem, sp, sd, grids) for sp in (small_s, small_r, big_s, big_r)
             for sd in seeds}
-    level = _end_level(traj, "config", "mse")
+    level = end_level(traj, "config", "mse")
     steps = s.steps
     full = _at_scale("structured", steps)
     common = (f"cos x+cos 2x+cos 30x, Adam 1e-3, float64, trained on {problem.m} Gauss nodes, ε={EPS:g}, "
@@ -537,7 +551,7 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
              _steps_note("structured", steps))
     rank_row("random L=4 n=50: final ε-rank", 50, "eps_rank", big_r.label, "last", RANK, full,
              f"{_steps_note('structured', steps)}; torch default init")
-    lv = {lab: _median([_end_level(traj[(traj["config"] == lab) & (traj["seed"] == sd)], "config", "mse")[lab]
+    lv = {lab: _median([end_level(traj[(traj["config"] == lab) & (traj["seed"] == sd)], "config", "mse")[lab]
                         for sd in seeds]) for lab in (small_s.label, big_r.label)}
     level_note = f"median over the last 10% of steps; {_steps_note('structured', steps)}; does not depend on the convention"
     rows.append(method_row("structured L=2 n=30: final MSE level", 1e-5, lv[small_s.label], f"{level_note}; {common}",
@@ -657,7 +671,7 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     rows.append(method_row("ordering: ε-rank UDI > Xavier at step 0", "yes",
                            {c: "yes" if first[c]["UDI"] > first[c]["Xavier"] else "no" for c in conventions},
                            common, conventions=conventions, criterion=SAME))
-    per_seed = lambda col: {lab: _median(_end_level(traj[traj["config"] == lab], "seed", col))  # noqa: E731
+    per_seed = lambda col: {lab: _median(end_level(traj[traj["config"] == lab], "seed", col))  # noqa: E731
                             for _, lab in inits}
     level, err_level = per_seed("loss"), per_seed("l2_error")
     note = f"median over the last 10% of steps; {_steps_note('pinn', steps)}; does not depend on the convention"
