@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 from numerics.validation import positive_int
 
-__all__ = ["FitSettings", "ResNetSettings", "PinnSettings", "RfmSettings", "DigitsSettings", "MethodsProfile",
+__all__ = ["EPS", "FitSettings", "ResNetSettings", "PinnSettings", "RfmSettings", "DigitsSettings", "MethodsProfile",
            "PROFILES"]
+
+
+EPS = 1e-6  # the paper's ε (§4), of every ε-rank the methods experiments count
 
 
 def _positive(settings: object, *names: str) -> None:

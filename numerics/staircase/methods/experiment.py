@@ -43,7 +43,9 @@ import scipy.stats
 from numerics.threads import limit_threads
 from numerics.experiment import check_profile, profile_config
 from numerics.quadrature import CONVENTIONS, check_convention
-from numerics.staircase.methods.config import PROFILES
+from numerics.staircase.methods.config import EPS, PROFILES
+from numerics.staircase.methods.figures import pinn_figure, plot_layer_ranks, plot_loss_rank, rfm_figure
+from numerics.staircase.training import column
 
 __all__ = [
     "EXPERIMENTS",
@@ -67,11 +69,7 @@ __all__ = [
     "methods_report",
     "methods_section",
     "REPORT_SECTIONS",
-    "plot_loss_rank",
-    "plot_layer_ranks",
 ]
-
-EPS = 1e-6  # the paper's ε (§4)
 
 PAPER_STEPS = {"structured": 15000, "pinn": 15000, "resnet": 10000, "layers": 15000, "activations": 15000,
                "digits": 4500}
@@ -277,22 +275,8 @@ class MethodResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# figures (library functions return a Figure; `_save` writes it)
+# figures (`numerics.staircase.methods.figures` draws them; `_save` writes them)
 # ---------------------------------------------------------------------------------------------
-
-_STYLE = {"integral": "-", "paper": "--"}
-
-
-def _new_figure(size: tuple[float, float]):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=size, layout="constrained")
-
-
-def _caption(fig, text: str, width: int = 170) -> None:
-    import textwrap
-
-    fig.supxlabel(textwrap.fill(text, width), fontsize=7)
 
 
 def _save(out_dir: Path | None, name: str, fig, config: dict, seed: int) -> list[Path]:
@@ -301,53 +285,6 @@ def _save(out_dir: Path | None, name: str, fig, config: dict, seed: int) -> list
     from numerics.io import save_figure
 
     return [save_figure(fig, Path(out_dir) / f"methods_{name}.png", config=config, seed=seed)]
-
-
-def _rank_col(name: str, c: str) -> str:
-    from numerics.staircase.training import column
-
-    return column(name, c)
-
-
-def plot_loss_rank(traj: pd.DataFrame, key: str, labels: dict[Any, str], conventions: Sequence[str], *,
-                   title: str, caption: str, loss: str = "mse", loss_label: str = "MSE (L²/|Ω|)",
-                   rank: str = "eps_rank", size: tuple[float, float] = (11, 4)):
-    """Loss (log axis) and last-layer ε-rank per group, one line style per convention; returns a Figure."""
-    fig = _new_figure(size)
-    ax1, ax2 = fig.subplots(1, 2)
-    for i, (g, lab) in enumerate(labels.items()):
-        t = traj[traj[key] == g]
-        colour = f"C{i}"
-        ax1.semilogy(t["step"], t[loss], color=colour, label=lab)
-        for c in conventions:
-            ax2.step(t["step"], t[_rank_col(rank, c)], where="post", color=colour, ls=_STYLE[c], label=f"{lab} ({c})")
-    ax1.set(xlabel="step", ylabel=loss_label, title="loss")
-    ax2.set(xlabel="step", ylabel=f"ε-rank (ε={EPS:g})", title="ε-rank of the last hidden layer")
-    ax1.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title)
-    _caption(fig, caption)
-    return fig
-
-
-def plot_layer_ranks(trajs: dict[str, pd.DataFrame], depth: int, conventions: Sequence[str], *, title: str,
-                     caption: str, size: tuple[float, float] = (11, 4)):
-    """Per-layer ε-rank per panel (one panel per network), one line style per convention; returns a Figure."""
-    from numerics.staircase.training import rank_column
-
-    fig = _new_figure(size)
-    axes = np.atleast_1d(fig.subplots(1, len(trajs), sharey=True))
-    for ax, (name, t) in zip(axes, trajs.items()):
-        for k in range(1, depth + 1):
-            for c in conventions:
-                ax.step(t["step"], t[rank_column(k, EPS, c)], where="post", color=f"C{k - 1}", ls=_STYLE[c],
-                        label=f"layer {k} ({c})")
-        ax.set(xlabel="step", title=name)
-    axes[0].set_ylabel(f"ε-rank (ε={EPS:g})")
-    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title)
-    _caption(fig, caption)
-    return fig
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,19 +371,19 @@ def _first_step_at(traj: pd.DataFrame, col: str, config: str, level: float) -> f
 
 def _plateau_reason(traj: pd.DataFrame, config: str, conventions, level: int = 12) -> str:
     """"ours leaves the plateau earlier": the first step with ε-rank ≥ ``level`` under each convention."""
-    parts = [f"{c} at step {_first_step_at(traj, _rank_col('eps_rank', c), config, level):.0f}" for c in conventions]
+    parts = [f"{c} at step {_first_step_at(traj, column('eps_rank', c), config, level):.0f}" for c in conventions]
     return f"ours leaves the ≈10–11 plateau earlier: first record with ε-rank ≥ {level}: " + ", ".join(parts)
 
 
 def _reaches_reason(traj: pd.DataFrame, config: str, level: int, conventions) -> str:
     """"ours rises faster": the first step at which the last-layer ε-rank reaches ``level``, per convention."""
-    parts = [f"{c} at step {_first_step_at(traj, _rank_col('eps_rank', c), config, level):.0f}" for c in conventions]
+    parts = [f"{c} at step {_first_step_at(traj, column('eps_rank', c), config, level):.0f}" for c in conventions]
     return f"ours reaches {level} earlier: first record with ε-rank ≥ {level}: " + ", ".join(parts)
 
 
 def _rank_values(traj: pd.DataFrame, name: str, config: str, conventions, where: str = "last"):
     """({convention: median}, {convention: "min–max"}) of rank column ``name`` over seeds."""
-    vals = {c: _per_config(traj, _rank_col(name, c), config, where) for c in conventions}
+    vals = {c: _per_config(traj, column(name, c), config, where) for c in conventions}
     return {c: _median(v) for c, v in vals.items()}, {c: _spread(v) for c, v in vals.items()}
 
 
@@ -666,7 +603,7 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
              extra=_reaches_reason(traj, "Xavier", 28, conventions))
     rank_row("PINN UDI: final ε-rank", 50, "UDI", "last", RANK, full, _steps_note("pinn", steps))
     rank_row("PINN Xavier: final ε-rank", 33, "Xavier", "last", RANK, full, _steps_note("pinn", steps))
-    first = {c: {lab: _median(_per_config(traj, _rank_col("eps_rank", c), lab, "first")) for _, lab in inits}
+    first = {c: {lab: _median(_per_config(traj, column("eps_rank", c), lab, "first")) for _, lab in inits}
              for c in conventions}
     rows.append(method_row("ordering: ε-rank UDI > Xavier at step 0", "yes",
                            {c: "yes" if first[c]["UDI"] > first[c]["Xavier"] else "no" for c in conventions},
@@ -687,23 +624,8 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     config = {"experiment": "pinn", "profile": profile, "seeds": seeds, "conventions": list(conventions),
               **asdict(s), "C_S": c_s, "paper_grid_h": h}
 
-    fig = _new_figure((15, 4))
-    ax1, ax2, ax3 = fig.subplots(1, 3)
-    t0 = traj[traj["seed"] == seeds[0]]
-    for i, (_, lab) in enumerate(inits):
-        t = t0[t0["config"] == lab]
-        ax1.semilogy(t["step"], t["loss"], color=f"C{i}", label=lab)
-        ax2.semilogy(t["step"], t["l2_error"], color=f"C{i}", label=lab)
-        for c in conventions:
-            ax3.step(t["step"], t[_rank_col("eps_rank", c)], where="post", color=f"C{i}", ls=_STYLE[c],
-                     label=f"{lab} ({c})")
-    ax1.set(xlabel="step", ylabel="loss (4.4)", title="PINN loss")
-    ax2.set(xlabel="step", ylabel="‖u − u*‖ (L²)", title="error to the exact solution")
-    ax3.set(xlabel="step", ylabel=f"ε-rank (ε={EPS:g})", title="ε-rank of the last hidden layer")
-    for ax in (ax1, ax2, ax3):
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle("Example 4.2: Poisson PINN, uniform-density first layer against Xavier")
-    _caption(fig, f"seed {seeds[0]}; {common}")
+    fig = pinn_figure(traj[traj["seed"] == seeds[0]], [lab for _, lab in inits], conventions,
+                      caption=f"seed {seeds[0]}; {common}")
     figs = _save(out_dir, "pinn", fig, config, seed)
     notes = [
         f"pinn: C_S = ‖(−Δ)⁻¹‖ = 1/λ_min(−Δ_D) = 1/2 on [−π/2, π/2]² (λ_min = 1² + 1² = 2, eigenfunction "
@@ -773,26 +695,8 @@ def rfm_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | Non
               **asdict(s), "rcond": rcond, "paper_m_per_side": paper_m,
               "feature_law": "k ~ U(-1,1)^2, b ~ U(-1,1), tanh"}
 
-    fig = _new_figure((12, 4))
-    ax1, ax2 = fig.subplots(1, 2)
-    for i, (fit, lab) in enumerate(((elm0, "ELM 900"), (rfm0, "PoU-RFM 3×3×100"))):
-        for c in conventions:
-            lam = np.clip(fit.spectra[c], 1e-300, None)
-            ax1.semilogy(np.arange(1, lam.size + 1), lam, color=f"C{i}", ls=_STYLE[c],
-                         label=f"{lab}, {c}: r_ε={fit.eps_ranks[c]}")
-    ax1.axhline(EPS, color="k", ls=":", lw=0.8, label=f"ε={EPS:g}")
-    ax1.set_ylim(1e-18, None)
-    ax1.set(xlabel="index i", ylabel="λ_i(M)", title="Gram spectrum of the features")
-    t = sweep_df[sweep_df["seed"] == seeds[0]]
-    for i, (method, lab) in enumerate((("elm", "ELM"), ("rfm", "PoU-RFM"))):
-        tm = t[t["method"] == method]
-        ax2.loglog(tm["rcond"], tm["l2_error"], "o-", color=f"C{i}", label=lab)
-    ax2.set(xlabel="least-squares cut-off rcond (σ_i/σ_1)", ylabel="‖u − u*‖ (L²)",
-            title="error against the least-squares cut-off")
-    for ax in (ax1, ax2):
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle("Example 4.3: ELM against partition-of-unity RFM (no training)")
-    _caption(fig, f"seed {seeds[0]}; {common}")
+    fig = rfm_figure(((elm0, "ELM 900"), (rfm0, "PoU-RFM 3×3×100")), sweep_df[sweep_df["seed"] == seeds[0]],
+                     conventions, caption=f"seed {seeds[0]}; {common}")
     figs = _save(out_dir, "rfm", fig, config, seed)
     e_t = sweep_df[sweep_df["seed"] == seeds[0]].set_index(["method", "rcond"])["l2_error"]
     notes = [
@@ -865,10 +769,10 @@ def resnet_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
         rows.append(method_row(f"{lab}: final ε-rank layers 2/3/4", "/".join(map(str, paper)), ours,
                                f"{_steps_note('resnet', steps)}; {common}", conventions=conventions,
                                criterion=LAYERS_CLOSE, full=full and wide, reason=reason))
-    first = {c: (_median(_per_config(traj, _rank_col("eps_rank", c), R, "first")),
-                 _median(_per_config(traj, _rank_col("eps_rank", c), M, "first"))) for c in conventions}
-    last = {c: (_median(_per_config(traj, _rank_col("eps_rank", c), R, "last")),
-                _median(_per_config(traj, _rank_col("eps_rank", c), M, "last"))) for c in conventions}
+    first = {c: (_median(_per_config(traj, column("eps_rank", c), R, "first")),
+                 _median(_per_config(traj, column("eps_rank", c), M, "first"))) for c in conventions}
+    last = {c: (_median(_per_config(traj, column("eps_rank", c), R, "last")),
+                _median(_per_config(traj, column("eps_rank", c), M, "last"))) for c in conventions}
     rows.append(method_row("ordering: ResNet > MLP at step 0", "yes",
                            {c: "yes" if first[c][0] > first[c][1] else "no" for c in conventions}, common,
                            conventions=conventions, criterion=SAME))
@@ -1022,8 +926,8 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     weights = {"integral": monte_carlo_weights(data.n_samples), "paper": paper_weights(data.n_samples)}
     final_spec = {c: [gram_eigenvalues(feats, weights[c])] for c in conventions}
     steps = s.steps
-    r0 = {c: int(traj[_rank_col("eps_rank", c)].iloc[0]) for c in conventions}
-    r1 = {c: int(traj[_rank_col("eps_rank", c)].iloc[-1]) for c in conventions}
+    r0 = {c: int(traj[column("eps_rank", c)].iloc[0]) for c in conventions}
+    r1 = {c: int(traj[column("eps_rank", c)].iloc[-1]) for c in conventions}
     common = (f"{data.name}, N={data.n_samples}, {data.dim}→10 tanh→100 tanh→{data.n_classes}, head init U(±1/√n), "
               f"full-batch Adam 1e-3, ε={EPS:g}, seed {seed} (one seed); Gram on the samples: integral = Monte Carlo "
               f"weights 1/N, λ > ε; paper = unit weights, |λ| > ε (M_paper = N·M_integral)")
@@ -1040,7 +944,7 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     ]
     rho, rise_rho, rise_loss, rise_at = {}, {}, {}, {}
     for c in conventions:
-        col = _rank_col("eps_rank", c)
+        col = column("eps_rank", c)
         rho[c] = float(analyse_trajectory(traj, rank_column=col)["spearman"])
         # once the rank saturates the loss keeps falling at constant rank, so also correlate over the rise
         high = np.flatnonzero(traj[col].to_numpy() >= 90)

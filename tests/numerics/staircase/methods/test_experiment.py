@@ -162,18 +162,6 @@ def test_structured_experiment_rows_under_both_conventions(tmp_path):
     assert result.figures and result.figures[0].exists()
 
 
-def test_figures_are_returned_not_drawn_on_pyplot():
-    import matplotlib.figure
-
-    traj = pd.DataFrame({"config": "a", "step": [0, 10], "mse": [1.0, 0.1], "eps_rank": [3, 5],
-                         "eps_rank@paper": [4, 6]})
-    fig = rank_methods.plot_loss_rank(traj, "config", {"a": "net"}, ("integral", "paper"), title="t", caption="c")
-    assert isinstance(fig, matplotlib.figure.Figure)
-    ranks_axis = fig.axes[1]
-    assert [list(line.get_ydata()) for line in ranks_axis.get_lines()] == [[3, 5], [4, 6]]
-    assert [line.get_linestyle() for line in ranks_axis.get_lines()] == ["-", "--"]
-
-
 def test_activations_experiment_records_every_activation():
     result = activations_experiment("test", seed=0)
     traj = result.tables["activations_trajectory"]
