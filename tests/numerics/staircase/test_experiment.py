@@ -237,6 +237,20 @@ def test_cli(tmp_path, capsys):
     assert read_provenance(tmp_path / "paper" / "staircase_summary.csv")["config"]["train"]["paper_m"] == 40
 
 
+def _profile_choices(command: str) -> tuple:
+    from numerics.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    return tuple(next(a for a in sub._actions if a.dest == "profile").choices)
+
+
+def test_cli_profile_choices_are_the_profile_names():
+    from numerics.experiment import PROFILE_NAMES
+    from numerics.staircase.config import PROFILES
+
+    assert _profile_choices("staircase") == PROFILE_NAMES == tuple(PROFILES)
+
+
 def test_cli_rejects_bad_values(tmp_path, capsys):
     from numerics.cli import main
 

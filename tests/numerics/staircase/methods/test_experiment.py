@@ -392,3 +392,12 @@ def test_paper_elu_and_activation_ordering():
     t = _table(_paper("activations"))
     assert t.loc["elu: final ε-rank", "reproduced"] == "yes"
     assert t.loc["ordering of final ε-ranks (medians)", "reproduced"] == "yes"
+
+
+def test_cli_profile_choices_are_the_profile_names():
+    from numerics.cli import build_parser
+    from numerics.experiment import PROFILE_NAMES
+    from numerics.staircase.methods.config import PROFILES
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["methods"]
+    assert tuple(next(a for a in sub._actions if a.dest == "profile").choices) == PROFILE_NAMES == tuple(PROFILES)
