@@ -66,3 +66,25 @@ def test_thm3_2_draws_tanh_relu_cos_features_in_every_profile():
         RandomFeatureSettings(**kw, activations="tanh")
     with pytest.raises(ValueError, match="activations must be a non-empty tuple"):
         RandomFeatureSettings(**kw, activations=())
+
+
+def test_train_config_conventions_are_validated():
+    with pytest.raises(ValueError, match="conventions"):
+        TrainConfig(conventions=("integral", "integral"))
+    with pytest.raises(ValueError, match="convention"):
+        TrainConfig(conventions=("mean",))
+    with pytest.raises(TypeError, match="conventions"):
+        TrainConfig(conventions="paper")
+    with pytest.raises(ValueError, match="paper_m"):
+        TrainConfig(paper_m=1)
+
+
+def test_train_config_and_model_spec_bad_input():
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="lbfgs")
+    with pytest.raises(ValueError, match="record_every"):
+        TrainConfig(record_every=0)
+    with pytest.raises(ValueError, match="eps"):
+        TrainConfig(eps=(1e-6, -1.0))
+    with pytest.raises(ValueError, match="activation"):
+        ModelSpec(activation="swish")

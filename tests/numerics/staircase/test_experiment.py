@@ -153,27 +153,6 @@ def test_fig2_table_verdicts_and_ranges():
     assert "0.9" in FIG2_VERDICT and "-0.6" in FIG2_VERDICT
 
 
-def test_torch_init_is_the_paper_rule_on_the_hidden_layers():
-    """torch's default draws U(−1/√fan_in, 1/√fan_in): the paper's U(−1/√n, 1/√n) wherever fan_in = n (hidden
-    layers, β), U(−1, 1) on the first layer (fan_in = 1). Same generator, same draws: the hidden layers and β
-    of init="torch" and init="paper" are bit-identical, and the first layers differ by the factor √n."""
-    from numerics.nets import MLP
-
-    n = 9
-    t, p = MLP(1, n, 3, init="torch", seed=5), MLP(1, n, 3, init="paper", seed=5)
-    for k in (1, 2):
-        assert torch_equal(t.layers[k].linear.weight, p.layers[k].linear.weight)
-        assert torch_equal(t.layers[k].linear.bias, p.layers[k].linear.bias)
-    assert torch_equal(t.beta.weight, p.beta.weight)
-    w0t, w0p = t.layers[0].linear.weight.detach().numpy(), p.layers[0].linear.weight.detach().numpy()
-    np.testing.assert_allclose(w0p, w0t / 3.0, rtol=1e-14)
-    assert np.abs(w0t).max() > 1 / 3  # the first layer really spans U(−1, 1)
-
-
-def torch_equal(a, b) -> bool:
-    return bool((a.detach() == b.detach()).all())
-
-
 def test_start_ranks_count_both_conventions():
     from numerics.staircase.problem import measurement, paper_problem
     from numerics.ranks import epsilon_rank
