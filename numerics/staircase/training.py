@@ -23,7 +23,9 @@ the same names with the suffix ``@paper`` (`column`): ``loss@paper`` = Σ w (u �
 product, ``eps_rank@paper``, ``eps_rank_l{k}_e{ε}@paper``, ``p@paper``, ``thm3_3_tight@paper``,
 ``thm3_3_tight_slack@paper``, ``holds@paper``, … M, the loss and the distances of a convention
 share one inner product, so its Thm 3.3 checks are exact linear algebra. The long-form checks
-carry a ``convention`` column.
+carry a ``convention`` column. `convention_view` shows a trajectory as one convention sees it (its
+``@paper`` columns under the plain names), `conventions_in` says which conventions it holds, and
+`layer_columns` lists its per-layer ε-rank columns.
 """
 
 from __future__ import annotations

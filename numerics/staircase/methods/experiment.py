@@ -26,6 +26,7 @@ to ±1–2), losses and errors within a factor 10 (`same_magnitude`), orderings 
 loss levels are medians over the last 10% of steps (`end_level`). A row that is not reproduced under
 any convention gives the measured reason: the ε window [λ_{p+1}, λ_p) in which our count would equal
 the paper's p (`eps_window`), and where measured, the step-0 ranks of the other initialisations.
+The figures are drawn by `numerics.staircase.methods.figures`.
 """
 
 from __future__ import annotations
