@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from numerics.activations import table as activation_table
-from numerics.validation import as_box, one_of, positive_float, positive_int, to_numpy
+from numerics.validation import as_box, one_of, positive_float, positive_int
 
 __all__ = [
     "ACTIVATIONS",

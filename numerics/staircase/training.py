@@ -44,7 +44,7 @@ from numerics.staircase.config import CONVENTIONS, ModelSpec, TrainConfig
 from numerics.staircase.problem import FittingProblem, Measurement, measurement
 from numerics.quadrature import check_convention
 from numerics.ranks import gram_eigenvalues
-from numerics.train import (BLOWUP_LOSS_FACTOR, BLOWUP_NORM_FACTOR, Evaluation, blowup_limit, fit, learning_rates,
+from numerics.train import (BLOWUP_NORM_FACTOR, Evaluation, blowup_limit, fit, learning_rates,
                             member_norms, resolve_device)
 
 __all__ = [

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from numerics.nets import (
     ACTIVATIONS,
@@ -20,7 +19,6 @@ from numerics.nets import (
 )
 from numerics.staircase.problem import paper_problem
 from numerics.ranks import epsilon_rank
-from numerics.threads import limit_threads
 
 
 @pytest.fixture(scope="module")
