@@ -1,4 +1,5 @@
-"""The elementwise activations σ of the package's networks: one table, each name with its torch function and numpy twin.
+"""The elementwise activations σ of the package's networks: one table, each name with its torch function, numpy
+twin and hand-written torch backward.
 
 arXiv 2412.05144 trains tanh networks (Fig. 2) and compares ReLU, ELU, cos, sin and GELU (§4, Table 2);
 the torch function is what `numerics.nets` trains, the numpy twin computes the same σ on float64
@@ -26,11 +27,15 @@ NAMES: tuple[str, ...] = ("tanh", "relu", "elu", "cos", "sin", "gelu")
 
 @dataclass(frozen=True)
 class Activation:
-    """σ under one name: `torch` on tensors, ``numpy`` the same function on float64 arrays."""
+    """σ under one name: `torch` on tensors, ``numpy`` the same function on float64 arrays, and
+    ``torch_backward``, the hand-written σ' of `numerics.nets.batched_loss_grad`."""
 
     name: str
     numpy: Callable[[Any], Any]
     _torch: Callable[[], Callable[[Any], Any]] = field(repr=False)
+    torch_backward: Callable[[Any, Any, Any], Any] = field(repr=False)
+    """``(g, z, s) ↦ g ⊙ σ'(z)`` on tensors: dL/dz from g = dL/dσ(z), z and s = σ(z), by the formula autograd
+    uses (torch's derivatives.yaml), so a hand-written backward reproduces autograd's gradients bit for bit."""
 
     @property
     def torch(self) -> Callable[[Any], Any]:
@@ -70,16 +75,18 @@ def _functional():
 
 @functools.cache
 def table() -> dict[str, Activation]:
-    """name → `Activation`, in the order of `NAMES` (imports numpy; torch only when a row's `torch` is read)."""
+    """name → `Activation`, in the order of `NAMES` (imports numpy; torch only when a row's `torch` or
+    `torch_backward` is read)."""
     import numpy as np
 
+    aten = lambda: _torch().ops.aten  # noqa: E731  (torch is imported when a backward first runs)
     rows = {
-        "tanh": (np.tanh, lambda: _torch().tanh),
-        "relu": (_relu, lambda: _torch().relu),
-        "elu": (_elu, lambda: _functional().elu),
-        "cos": (np.cos, lambda: _torch().cos),
-        "sin": (np.sin, lambda: _torch().sin),
-        "gelu": (_gelu, lambda: _functional().gelu),
+        "tanh": (np.tanh, lambda: _torch().tanh, lambda g, z, s: aten().tanh_backward(g, s)),
+        "relu": (_relu, lambda: _torch().relu, lambda g, z, s: aten().threshold_backward(g, s, 0)),
+        "elu": (_elu, lambda: _functional().elu, lambda g, z, s: aten().elu_backward(g, 1.0, 1, 1, False, z)),
+        "cos": (np.cos, lambda: _torch().cos, lambda g, z, s: g * -_torch().sin(z)),
+        "sin": (np.sin, lambda: _torch().sin, lambda g, z, s: g * _torch().cos(z)),
+        "gelu": (_gelu, lambda: _functional().gelu, lambda g, z, s: aten().gelu_backward(g, z)),
     }
     return {name: Activation(name, *fns) for name, fns in rows.items()}
 

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from numerics.activations import table as activation_table
-from numerics.validation import as_box, one_of, positive_float, positive_int, to_numpy
+from numerics.validation import as_box, one_of, positive_float, positive_int
 
 __all__ = [
     "ACTIVATIONS",
@@ -320,18 +320,6 @@ def batched_hidden_features(weights: Sequence[torch.Tensor], biases: Sequence[to
     return feats
 
 
-# dL/dz from dL/dσ(z): the formulas autograd uses (torch derivatives.yaml), so the hand-written
-# backward of `batched_loss_grad` reproduces autograd's gradients bit for bit.
-_ACTIVATION_BACKWARD: dict[str, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "tanh": lambda g, z, s: torch.ops.aten.tanh_backward(g, s),
-    "relu": lambda g, z, s: torch.ops.aten.threshold_backward(g, s, 0),
-    "elu": lambda g, z, s: torch.ops.aten.elu_backward(g, 1.0, 1, 1, False, z),
-    "cos": lambda g, z, s: g * -torch.sin(z),
-    "sin": lambda g, z, s: g * torch.cos(z),
-    "gelu": lambda g, z, s: torch.ops.aten.gelu_backward(g, z),
-}
-
-
 def batched_loss_grad(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor], beta: torch.Tensor,
                       x: torch.Tensor, target: torch.Tensor, w: torch.Tensor, activation: str, residual: bool,
                       scale: torch.Tensor | None = None) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
@@ -351,7 +339,7 @@ def batched_loss_grad(weights: Sequence[torch.Tensor], biases: Sequence[torch.Te
         ``(losses (B,), weight grads, bias grads, beta grad (B, 1, n))``.
     """
     sigma = ACTIVATIONS[activation]
-    d_sigma = _ACTIVATION_BACKWARD[activation]
+    d_sigma = activation_table()[activation].torch_backward
     ys = [x.unsqueeze(0).expand(weights[0].shape[0], *x.shape)]
     zs, ss = [], []
     for k, (wk, bk) in enumerate(zip(weights, biases)):

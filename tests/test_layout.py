@@ -263,10 +263,7 @@ def _cycles(graph: frozenset[tuple[str, str]]) -> set[frozenset[str]]:
 
 
 # Import cycles today (each a set of modules that reach each other).
-KNOWN_CYCLES = {
-    # figures reads experiment's convention_view / _layer_columns; experiment draws its figures
-    frozenset({"numerics.staircase.experiment", "numerics.staircase.figures"}),
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def test_no_import_cycle():
@@ -429,12 +426,6 @@ KNOWN_PRIVATE_USES = {
     ("tests/numerics/bottleneck/test_experiment.py", "numerics.bottleneck.experiment._train"),    # uncached training
     ("tests/numerics/bottleneck/test_experiment.py", "numerics.bottleneck.nets._weight_decay_schedule"),
     ("tests/numerics/cli/test_cli.py", "numerics.cli._common"),                  # seeds_from, results_dir
-    ("tests/numerics/spikes/test_measure.py", "numerics.spikes.experiment._finite_size_shift"),
-    ("tests/numerics/staircase/methods/test_experiment.py", "numerics.staircase.methods.experiment._close"),
-    ("tests/numerics/staircase/methods/test_experiment.py", "numerics.staircase.methods.experiment._end_level"),
-    ("tests/numerics/staircase/methods/test_experiment.py", "numerics.staircase.methods.experiment._eps_window"),
-    ("tests/numerics/staircase/methods/test_experiment.py", "numerics.staircase.methods.experiment._same_magnitude"),
-    ("tests/numerics/staircase/methods/test_pinn.py", "numerics.staircase.methods.pinn._tensors"),
     ("tests/numerics/test_ranks.py", "numerics.ranks._BLOCK_ELEMENTS"),          # a small block to test streaming
 }
 
@@ -620,11 +611,6 @@ KNOWN_UNMIRRORED = {
     "numerics/bottleneck/measure.py",
     "numerics/bottleneck/nets.py",
     "numerics/bottleneck/task.py",
-    "numerics/collapse/measure.py",
-    "numerics/collapse/model.py",
-    "numerics/spikes/experiment.py",
-    "numerics/staircase/figures.py",
-    "numerics/staircase/problem.py",
     "numerics/cli/_common.py",
     "numerics/cli/bottleneck.py",
     "numerics/cli/collapse.py",
@@ -780,16 +766,7 @@ def test_plotting_never_switches_the_backend_and_only_io_writes_figures():
 
 
 # Figure functions that return a Figure but do not say so in their signature today.
-KNOWN_UNANNOTATED_FIGURES = {
-    "numerics.collapse.experiment.tail_figure",
-    "numerics.collapse.experiment.variability_figure",
-    "numerics.spikes.experiment.count_figure",
-    "numerics.spikes.experiment.error_figure",
-    "numerics.spikes.experiment.spectrum_figure",
-    "numerics.staircase.figures.thm3_2_figure",
-    "numerics.staircase.methods.experiment.plot_layer_ranks",
-    "numerics.staircase.methods.experiment.plot_loss_rank",
-}
+KNOWN_UNANNOTATED_FIGURES: set[str] = set()
 
 
 def test_the_backend_check_catches_use_pyplot_and_savefig(tmp_path):

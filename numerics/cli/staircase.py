@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from numerics.activations import NAMES as ACTIVATION_NAMES
-from numerics.cli._common import (add_common_options, add_convention_option, add_seeds_options,
+from numerics.cli._common import (add_common_options, add_convention_option, add_profile_option, add_seeds_options,
                                        conventions_from, nonnegative_int, positive_float, positive_int, results_dir,
                                        seeds_from)
 
@@ -54,8 +54,7 @@ def register(subparsers) -> None:
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--profile", choices=("test", "quick", "paper"), default="quick",
-                   help="base grid and schedule (default: %(default)s)")
+    add_profile_option(p, default="quick")
     p.add_argument("--depth", type=positive_int, nargs="+", metavar="L", help="hidden layers, one or more (Fig. 2: 2 4)")
     p.add_argument("--width", type=positive_int, nargs="+", metavar="N", help="width of every hidden layer (Fig. 2: 25 50)")
     p.add_argument("--activation", nargs="+", choices=ACTIVATION_NAMES,

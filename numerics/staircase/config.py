@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import torch
 
-from numerics.nets import ACTIVATIONS, INITS, MLP
+from numerics.activations import NAMES as ACTIVATION_NAMES
+from numerics.nets import INITS, MLP
 from numerics.quadrature import check_convention
 from numerics.staircase.problem import DEFAULT_PAPER_M, FittingProblem
 from numerics.validation import nonnegative_float, one_of, positive_float, positive_int
 
 __all__ = ["ModelSpec", "TrainConfig", "FIG2_INIT", "CONVENTIONS", "fig2_specs", "GridSettings",
-           "RandomFeatureSettings", "StaircaseProfile", "PROFILES"]
+           "THM3_2_ACTIVATIONS", "RandomFeatureSettings", "StaircaseProfile", "PROFILES"]
 
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -31,7 +32,7 @@ class ModelSpec:
     def __post_init__(self) -> None:
         positive_int(self.width, "width")
         positive_int(self.depth, "depth")
-        one_of(self.activation, "activation", tuple(ACTIVATIONS))
+        one_of(self.activation, "activation", ACTIVATION_NAMES)
         one_of(self.init, "init", INITS)
 
     @property
@@ -155,10 +156,16 @@ class GridSettings:
         positive_int(self.seeds, "seeds")
 
 
+# σ of the Thm 3.2 random features: the activations the paper's Thm 3.2 experiment draws (names of the one
+# activation table, `numerics.activations`).
+THM3_2_ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "cos")
+
+
 @dataclass(frozen=True)
 class RandomFeatureSettings:
     """What ``staircase.thm3_2`` measures: widths ``n``, ``trials`` per point, the ε values, feature
-    scales, and Gauss–Legendre points ``m1`` on [−1, 1] and ``m2`` per side on [−1, 1]²."""
+    scales, Gauss–Legendre points ``m1`` on [−1, 1] and ``m2`` per side on [−1, 1]², and the
+    ``activations`` σ of the features (default `THM3_2_ACTIVATIONS`)."""
 
     n: tuple[int, ...]
     trials: int
@@ -166,8 +173,13 @@ class RandomFeatureSettings:
     scales: tuple[float, ...]
     m1: int
     m2: int
+    activations: tuple[str, ...] = THM3_2_ACTIVATIONS
 
     def __post_init__(self) -> None:
+        if isinstance(self.activations, str) or not self.activations:
+            raise ValueError(f"activations must be a non-empty tuple of names, got {self.activations!r}")
+        for a in self.activations:
+            one_of(a, "activations[i]", ACTIVATION_NAMES)
         for v in self.n:
             positive_int(v, "n[i]")
         positive_int(self.trials, "trials")

@@ -40,8 +40,7 @@ from numerics.experiment import ExperimentResult, comparison_row, profile_config
 from numerics.staircase.config import CONVENTIONS, FIG2_INIT, PROFILES
 from numerics.staircase.problem import DEFAULT_M, DEFAULT_PAPER_M, FittingProblem, paper_problem
 from numerics.staircase.analysis import analyse_trajectory, segment_staircase
-from numerics.quadrature import check_convention
-from numerics.staircase.training import ModelSpec, TrainConfig, column, rank_column, train_members
+from numerics.staircase.training import ModelSpec, TrainConfig, convention_view, conventions_in, layer_columns, train_members
 import theory.staircase
 
 __all__ = [
@@ -63,8 +62,6 @@ __all__ = [
     "steps_table",
     "checks_from_trajectory",
     "comparison_table",
-    "conventions_in",
-    "convention_view",
     "fig2_table",
     "summary_tables",
     "FIG2_VERDICT",
@@ -377,29 +374,6 @@ def start_rank_table(starts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def conventions_in(traj: pd.DataFrame) -> tuple[str, ...]:
-    """The measurement conventions a trajectory holds columns for (``eps_rank`` / ``eps_rank@paper``)."""
-    return tuple(c for c in CONVENTIONS if column("eps_rank", c) in traj.columns)
-
-
-def convention_view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
-    """The trajectory as one convention sees it: its ``…@paper`` columns under the plain names.
-
-    For ``"integral"`` this is ``traj`` itself; for ``"paper"`` the plain rank, loss and bound
-    columns are replaced by their ``@paper`` counterparts (``loss`` becomes ``loss@paper``, the
-    unit-weight Σ w (u − u*)²), so every analysis reads either convention the same way.
-    """
-    if check_convention(convention) == "integral":
-        return traj
-    suffix = f"@{convention}"
-    renamed = {c: c[: -len(suffix)] for c in traj.columns if c.endswith(suffix)}
-    if not renamed:
-        raise ValueError(f"traj holds no {convention!r} columns (…{suffix}); record them with "
-                         f"TrainConfig(conventions=(…, {convention!r}))")
-    plain = [c for c in traj.columns if not c.endswith(suffix) and c not in set(renamed.values())]
-    return pd.concat([traj[plain], traj[list(renamed)].rename(columns=renamed)], axis=1)
-
-
 def checks_from_trajectory(traj: pd.DataFrame) -> pd.DataFrame:
     """Long-form checks (one row per configuration, seed, step, convention and bound) from the bound columns."""
     frames = []
@@ -420,15 +394,6 @@ def checks_from_trajectory(traj: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["config", "seed", "step", "convention", "bound", "lhs", "rhs", "slack", "holds",
                                      "diverged"])
     return pd.concat(frames, ignore_index=True)
-
-
-def _layer_columns(traj: pd.DataFrame, eps: float) -> list[tuple[int, str]]:
-    out = []
-    k = 1
-    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().any():
-        out.append((k, rank_column(k, eps)))
-        k += 1
-    return out
 
 
 def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6, convention: str = "integral") -> pd.DataFrame:
@@ -456,7 +421,7 @@ def summary_table(traj: pd.DataFrame, rank_eps: float = 1e-6, convention: str = 
             "rank_start": stats["rank_start"],
             "final_eps_rank": int(last["eps_rank"]),
         })
-        for k, col in _layer_columns(g, rank_eps):
+        for k, col in layer_columns(g, rank_eps):
             row[f"final_rank_l{k}"] = int(last[col])
         row.update({
             "n_steps": stats["n_steps"],
@@ -740,11 +705,12 @@ def thm3_2_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     """
     from numerics.experiment import checks_frame
     from numerics.quadrature import gauss_legendre, tensor_grid
-    from numerics.staircase.measure import ACTIVATIONS, random_features, staircase_quantities
+    from numerics.gram import staircase_quantities
+    from numerics.staircase.measure import random_features
 
     cfg = profile_config(PROFILES, profile).thm3_2
     quads = {1: gauss_legendre(-1.0, 1.0, cfg.m1), 2: tensor_grid([(-1.0, 1.0)] * 2, cfg.m2)}
-    grid = list(itertools.product(ACTIVATIONS, quads, cfg.n, cfg.scales, range(cfg.trials)))
+    grid = list(itertools.product(cfg.activations, quads, cfg.n, cfg.scales, range(cfg.trials)))
     records, rows = [], []
     for k, (act, dim, width, scale, trial) in enumerate(progress(grid, total=len(grid), desc="thm3_2", quiet=quiet)):
         rng = np.random.default_rng([seed, k])

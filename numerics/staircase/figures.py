@@ -7,6 +7,7 @@
 - `layer_ranks_figure`: the ε-rank of every hidden layer against the iteration (Fig. 3), one axis per
   convention.
 - `spectrum_figure`: the final Gram eigenvalues of the last hidden layer against ε, both conventions.
+- `thm3_2_figure`: the realised Thm 3.2 error against its bound C·K·ε for both K, on random features.
 """
 
 from __future__ import annotations
@@ -18,16 +19,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["staircase_figure", "layer_ranks_figure", "spectrum_figure"]
+from numerics.staircase.training import convention_view, layer_columns
+
+__all__ = ["staircase_figure", "layer_ranks_figure", "spectrum_figure", "thm3_2_figure"]
 
 _LOSS, _RANK, _TIGHT, _EIGEN = "tab:blue", "tab:red", "tab:green", "tab:purple"
 _CONV_COLOURS = {"integral": "tab:blue", "paper": "tab:orange"}
-
-
-def _view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
-    from numerics.staircase.experiment import convention_view
-
-    return convention_view(traj, convention)
 
 
 def _words(g: pd.DataFrame, label: str) -> str:
@@ -51,7 +48,7 @@ def staircase_figure(traj: pd.DataFrame, convention: str = "integral", *, captio
         rank_eps: ε of the rank ladder (for the axis label).
         bound_config: the configuration whose first seed the bound panel follows (default: the first).
     """
-    view = _view(traj, convention)
+    view = convention_view(traj, convention)
     configs = list(dict.fromkeys(view["config"]))
     bound_config = bound_config or configs[0]
     if bound_config not in configs:
@@ -105,15 +102,13 @@ def staircase_figure(traj: pd.DataFrame, convention: str = "integral", *, captio
 def layer_ranks_figure(traj: pd.DataFrame, label: str, *, rank_eps: float = 1e-6,
                        conventions: tuple[str, ...] = ("integral",)) -> Figure:
     """ε-rank of every hidden layer against the iteration for one configuration (first seed), as Fig. 3."""
-    from numerics.staircase.experiment import _layer_columns
-
     fig = Figure(figsize=(5.2 * len(conventions), 3.6), layout="constrained")
     axes = fig.subplots(1, len(conventions), squeeze=False).ravel()
     for ax, conv in zip(axes, conventions):
-        view = _view(traj, conv)
+        view = convention_view(traj, conv)
         g = view[view["config"] == label]
         g = g[g["seed"] == g["seed"].iloc[0]]
-        for k, col in _layer_columns(g, rank_eps):
+        for k, col in layer_columns(g, rank_eps):
             ax.plot(g["step"], g[col], drawstyle="steps-post", label=f"layer {k}")
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"ε-rank (ε = {rank_eps:g})")
@@ -159,10 +154,12 @@ def spectrum_figure(spectra: pd.DataFrame, *, eps: float = 1e-6, caption: str = 
     return fig
 
 
-def thm3_2_figure(df):
-    """Realised ‖f − f̃‖² against the Thm 3.2 bound C·K·ε for both K (log-log), with the line of equality."""
-    from matplotlib.figure import Figure
+def thm3_2_figure(df: pd.DataFrame) -> Figure:
+    """Realised ‖f − f̃‖² against the Thm 3.2 bound C·K·ε for both K (log-log), with the line of equality.
 
+    ``df`` holds the columns ``rhs_paper``, ``rhs_tight`` and ``approx_error2`` of the quantities table of
+    `numerics.staircase.experiment.thm3_2_experiment`, one row per point.
+    """
     fig = Figure(figsize=(5.5, 4.5), layout="constrained")
     ax = fig.subplots()
     ax.loglog(df.rhs_paper, df.approx_error2, "o", ms=3, alpha=0.6, label="K = (p+1)(n−p)² (paper)")

@@ -17,21 +17,14 @@ import scipy.optimize
 
 from numerics.activations import NAMES
 from numerics.features import gaussian_layer
-# staircase_quantities and check_bounds_batch are imported from here by numerics.staircase.training and
-# .experiment; their home is numerics.gram.
-from numerics.gram import check_bounds_batch, sigma_min, staircase_quantities  # noqa: F401
+from numerics.gram import sigma_min
 from numerics.validation import as_matrix, one_of, positive_float, positive_int
 
 __all__ = [
-    "ACTIVATIONS",
     "max_min_subset_sv",
     "search_conjecture",
     "random_features",
 ]
-
-# σ of the Thm 3.2 random-feature experiment: names of the one activation table, `numerics.activations`.
-ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "cos")
-
 
 def max_min_subset_sv(Q: Any) -> tuple[float, tuple[int, ...]]:
     """max over p-row subsets S of σ_min(Q[S, :]), by brute force, for an ``(n, p)`` matrix Q.
@@ -59,7 +52,7 @@ def random_features(
 
     Args:
         points: ``(m, d)`` quadrature nodes.
-        n: width of every hidden layer.  activation: a name of `numerics.activations` (Thm 3.2: tanh, relu, cos).
+        n: width of every hidden layer.  activation: a name of `numerics.activations` (Thm 3.2: `RandomFeatureSettings.activations`).
         scale: weight scale (large scale → high ε-rank).  rng: numpy Generator.  depth: hidden layers.
     """
     x = as_matrix(points, "points")

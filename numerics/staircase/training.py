@@ -23,7 +23,9 @@ the same names with the suffix ``@paper`` (`column`): ``loss@paper`` = Σ w (u �
 product, ``eps_rank@paper``, ``eps_rank_l{k}_e{ε}@paper``, ``p@paper``, ``thm3_3_tight@paper``,
 ``thm3_3_tight_slack@paper``, ``holds@paper``, … M, the loss and the distances of a convention
 share one inner product, so its Thm 3.3 checks are exact linear algebra. The long-form checks
-carry a ``convention`` column.
+carry a ``convention`` column. `convention_view` shows a trajectory as one convention sees it (its
+``@paper`` columns under the plain names), `conventions_in` says which conventions it holds, and
+`layer_columns` lists its per-layer ε-rank columns.
 """
 
 from __future__ import annotations
@@ -38,11 +40,11 @@ import torch
 
 from numerics.threads import limit_threads
 from numerics.nets import BatchedMLP, batched_hidden_features, batched_loss_grad
-from numerics.staircase.config import ModelSpec, TrainConfig
+from numerics.staircase.config import CONVENTIONS, ModelSpec, TrainConfig
 from numerics.staircase.problem import FittingProblem, Measurement, measurement
 from numerics.quadrature import check_convention
 from numerics.ranks import gram_eigenvalues
-from numerics.train import (BLOWUP_LOSS_FACTOR, BLOWUP_NORM_FACTOR, Evaluation, blowup_limit, fit, learning_rates,
+from numerics.train import (BLOWUP_NORM_FACTOR, Evaluation, blowup_limit, fit, learning_rates,
                             member_norms, resolve_device)
 
 __all__ = [
@@ -51,6 +53,9 @@ __all__ = [
     "train_members",
     "rank_column",
     "column",
+    "conventions_in",
+    "convention_view",
+    "layer_columns",
     "training_flops_per_step",
     "config_dict",
 ]
@@ -63,6 +68,40 @@ def column(name: str, convention: str = "integral") -> str:
 def rank_column(layer: int, eps: float, convention: str = "integral") -> str:
     """Trajectory column of the ε-rank of hidden layer ``layer`` (1-based) at ``eps``: ``eps_rank_l2_e1e-06`` (``…@paper``)."""
     return column(f"eps_rank_l{layer}_e{eps:g}", convention)
+
+
+def conventions_in(traj: pd.DataFrame) -> tuple[str, ...]:
+    """The measurement conventions a trajectory holds columns for (``eps_rank`` / ``eps_rank@paper``)."""
+    return tuple(c for c in CONVENTIONS if column("eps_rank", c) in traj.columns)
+
+
+def convention_view(traj: pd.DataFrame, convention: str) -> pd.DataFrame:
+    """The trajectory as one convention sees it: its ``…@paper`` columns under the plain names.
+
+    For ``"integral"`` this is ``traj`` itself; for ``"paper"`` the plain rank, loss and bound
+    columns are replaced by their ``@paper`` counterparts (``loss`` becomes ``loss@paper``, the
+    unit-weight Σ w (u − u*)²), so every analysis reads either convention the same way.
+    """
+    if check_convention(convention) == "integral":
+        return traj
+    suffix = f"@{convention}"
+    renamed = {c: c[: -len(suffix)] for c in traj.columns if c.endswith(suffix)}
+    if not renamed:
+        raise ValueError(f"traj holds no {convention!r} columns (…{suffix}); record them with "
+                         f"TrainConfig(conventions=(…, {convention!r}))")
+    plain = [c for c in traj.columns if not c.endswith(suffix) and c not in set(renamed.values())]
+    return pd.concat([traj[plain], traj[list(renamed)].rename(columns=renamed)], axis=1)
+
+
+def layer_columns(traj: pd.DataFrame, eps: float) -> list[tuple[int, str]]:
+    """``[(k, rank_column(k, eps)), …]`` for the hidden layers k = 1, 2, … whose ε-rank column at ``eps``
+    the trajectory holds (and not all NaN), in order; stops at the first layer without one."""
+    out = []
+    k = 1
+    while rank_column(k, eps) in traj.columns and traj[rank_column(k, eps)].notna().any():
+        out.append((k, rank_column(k, eps)))
+        k += 1
+    return out
 
 
 @dataclass
@@ -270,7 +309,7 @@ class _Recorder:
         self._bounds = None
         self._pending: list[tuple] = []  # rows whose Thm 3.3 checks `_finish` evaluates, all at once
         if config.check_bounds:
-            from numerics.staircase.measure import check_bounds_batch, staircase_quantities
+            from numerics.gram import check_bounds_batch, staircase_quantities
 
             self._bounds = (staircase_quantities, check_bounds_batch)
 

@@ -29,6 +29,19 @@ def test_numpy_twin_is_the_torch_function_in_float64(name):
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)  # gelu: erf rounds differently in the tail
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_column_is_autograds_derivative_bit_for_bit(name, dtype):
+    gen = torch.Generator().manual_seed(1)
+    z = torch.cat([6 * torch.randn(200, generator=gen, dtype=dtype), torch.zeros(2, dtype=dtype)])  # 0: relu/elu kink
+    g = torch.randn(z.shape, generator=gen, dtype=dtype)
+    zz = z.clone().requires_grad_(True)
+    s = torch_activation(name)(zz)
+    (expected,) = torch.autograd.grad(s, zz, g)
+    got = table()[name].torch_backward(g, z, s.detach())
+    assert got.dtype == dtype and torch.equal(got, expected)
+
+
 def test_unknown_name_is_named_in_the_error():
     with pytest.raises(ValueError, match=r"activation must be one of \['tanh'.*got 'swish'"):
         torch_activation("swish")
@@ -49,9 +62,9 @@ def test_names_need_neither_torch_nor_numpy_and_numpy_twins_need_no_torch():
 def test_every_reader_takes_the_table(capsys):
     from numerics import nets
     from numerics.cli import main
-    from numerics.staircase import measure
+    from numerics.staircase.config import PROFILES
 
     assert nets.ACTIVATIONS == {n: a.torch for n, a in table().items()}
-    assert set(measure.ACTIVATIONS) <= set(NAMES)
+    assert all(set(p.thm3_2.activations) <= set(NAMES) for p in PROFILES.values())
     assert main(["staircase", "--help"]) == 0
     assert "{" + ",".join(NAMES) + "}" in capsys.readouterr().out

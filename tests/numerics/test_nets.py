@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from numerics.nets import (
     ACTIVATIONS,
@@ -20,7 +19,6 @@ from numerics.nets import (
 )
 from numerics.staircase.problem import paper_problem
 from numerics.ranks import epsilon_rank
-from numerics.threads import limit_threads
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +79,21 @@ def test_init_ranges():
     assert torch.all(xav.layers[1].linear.bias == 0)
     std = xav.layers[1].linear.weight.std().item()
     assert abs(std - math.sqrt(2 / (2 * n))) < 0.02  # 1600 draws: sd error ≈ 0.004
+
+
+def test_torch_init_is_the_paper_rule_on_the_hidden_layers():
+    """torch's default draws U(−1/√fan_in, 1/√fan_in): the paper's U(−1/√n, 1/√n) wherever fan_in = n (hidden
+    layers, β), U(−1, 1) on the first layer (fan_in = 1). Same generator, same draws: the hidden layers and β
+    of init="torch" and init="paper" are bit-identical, and the first layers differ by the factor √n."""
+    n = 9
+    t, p = MLP(1, n, 3, init="torch", seed=5), MLP(1, n, 3, init="paper", seed=5)
+    for k in (1, 2):
+        assert torch.equal(t.layers[k].linear.weight, p.layers[k].linear.weight)
+        assert torch.equal(t.layers[k].linear.bias, p.layers[k].linear.bias)
+    assert torch.equal(t.beta.weight, p.beta.weight)
+    w0t, w0p = t.layers[0].linear.weight.detach().numpy(), p.layers[0].linear.weight.detach().numpy()
+    np.testing.assert_allclose(w0p, w0t / 3.0, rtol=1e-14)
+    assert np.abs(w0t).max() > 1 / 3  # the first layer really spans U(−1, 1)
 
 
 def test_eq43_is_the_paper_first_layer():

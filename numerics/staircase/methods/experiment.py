@@ -18,21 +18,22 @@ printed: unit trapezoid weights on a uniform grid of as many points as the integ
 
 Each experiment takes a ``profile``: ``"test"`` (seconds), ``"quick"`` (fewer steps, stated in the
 settings column) or ``"paper"`` (the paper's step counts; three seeds where the networks train as one
-batch, one seed for the PINN and digits). Values the paper reports after its full run are ``n/a``
-when the run is shorter. Each row of the table states its criterion (column ``criterion``):
-ε-ranks agree within max(2, 15%) of the read-off value (`_close`; step-0 counts of 6–15 neurons
-within max(2, 30–50%), read off a log-free axis to ±1–2), losses and errors within a factor 10
-(`_same_magnitude`), orderings when they are the same; loss levels are medians over the last 10%
-of steps. A row that is not reproduced under any convention gives the measured reason: the ε
-window [λ_{p+1}, λ_p) in which our count would equal the paper's p, and where measured, the
-step-0 ranks of the other initialisations.
+batch, one seed for the PINN and digits); the settings are `numerics.staircase.methods.config.PROFILES`.
+Values the paper reports after its full run are ``n/a`` when the run is shorter. Each row of the
+table states its criterion (column ``criterion``): ε-ranks agree within max(2, 15%) of the read-off
+value (`ranks_agree`; step-0 counts of 6–15 neurons within max(2, 30–50%), read off a log-free axis
+to ±1–2), losses and errors within a factor 10 (`same_magnitude`), orderings when they are the same;
+loss levels are medians over the last 10% of steps (`end_level`). A row that is not reproduced under
+any convention gives the measured reason: the ε window [λ_{p+1}, λ_p) in which our count would equal
+the paper's p (`eps_window`), and where measured, the step-0 ranks of the other initialisations.
+The figures are drawn by `numerics.staircase.methods.figures`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -41,16 +42,23 @@ import pandas as pd
 import scipy.stats
 
 from numerics.threads import limit_threads
-from numerics.experiment import check_profile
+from numerics.experiment import check_profile, profile_config
 from numerics.quadrature import CONVENTIONS, check_convention
+from numerics.staircase.methods.config import EPS, PROFILES
+from numerics.staircase.methods.figures import pinn_figure, plot_layer_ranks, plot_loss_rank, rfm_figure
+from numerics.staircase.training import column
 
 __all__ = [
     "EXPERIMENTS",
-    "SCALES",
     "METHODS_COLUMNS",
     "Criterion",
     "MethodResult",
     "method_row",
+    "ranks_agree",
+    "same_magnitude",
+    "rank_criterion",
+    "end_level",
+    "eps_window",
     "structured_experiment",
     "pinn_experiment",
     "rfm_experiment",
@@ -62,42 +70,8 @@ __all__ = [
     "methods_report",
     "methods_section",
     "REPORT_SECTIONS",
-    "plot_loss_rank",
-    "plot_layer_ranks",
 ]
 
-EPS = 1e-6  # the paper's ε (§4)
-
-# Per profile and experiment: the settings that scale. "paper" follows the paper's iteration counts.
-SCALES: dict[str, dict[str, dict[str, Any]]] = {
-    "test": {
-        "structured": {"steps": 150, "record_every": 50, "m": 200, "seeds": 1},
-        "pinn": {"steps": 60, "record_every": 20, "m_per_side": 12, "m_boundary": 24, "width": 30, "seeds": 1},
-        "rfm": {"n_features": 900, "parts": 3, "m_per_side": 12, "test_m_per_side": 16, "seeds": 1},
-        "resnet": {"steps": 100, "record_every": 50, "width": 40, "m": 200, "seeds": 1},
-        "layers": {"steps": 150, "record_every": 50, "m": 200, "seeds": 1},
-        "activations": {"steps": 100, "record_every": 50, "m": 200, "seeds": 1},
-        "digits": {"steps": 80, "record_every": 20, "n_samples": 400, "seeds": 1},
-    },
-    "quick": {
-        "structured": {"steps": 3000, "record_every": 100, "m": 200, "seeds": 1},
-        "pinn": {"steps": 500, "record_every": 25, "m_per_side": 16, "m_boundary": 32, "width": 50, "seeds": 1},
-        "rfm": {"n_features": 900, "parts": 3, "m_per_side": 20, "test_m_per_side": 30, "seeds": 1},
-        "resnet": {"steps": 1500, "record_every": 100, "width": 100, "m": 400, "seeds": 1},
-        "layers": {"steps": 3000, "record_every": 100, "m": 200, "seeds": 1},
-        "activations": {"steps": 2000, "record_every": 100, "m": 200, "seeds": 1},
-        "digits": {"steps": 400, "record_every": 10, "n_samples": None, "seeds": 1},
-    },
-    "paper": {
-        "structured": {"steps": 15000, "record_every": 100, "m": 200, "seeds": 3},
-        "pinn": {"steps": 15000, "record_every": 100, "m_per_side": 32, "m_boundary": 64, "width": 50, "seeds": 1},
-        "rfm": {"n_features": 900, "parts": 3, "m_per_side": 20, "test_m_per_side": 30, "seeds": 3},
-        "resnet": {"steps": 10000, "record_every": 100, "width": 100, "m": 400, "seeds": 3},
-        "layers": {"steps": 15000, "record_every": 100, "m": 200, "seeds": 3},
-        "activations": {"steps": 15000, "record_every": 100, "m": 200, "seeds": 3},
-        "digits": {"steps": 4500, "record_every": 25, "n_samples": None, "seeds": 1},
-    },
-}
 PAPER_STEPS = {"structured": 15000, "pinn": 15000, "resnet": 10000, "layers": 15000, "activations": 15000,
                "digits": 4500}
 
@@ -130,13 +104,18 @@ METHODS_COLUMNS = tuple(methods_columns())
 # ---------------------------------------------------------------------------------------------
 
 
-def _close(ours: float, paper: float, rel: float = 0.15) -> bool:
-    """Read-off ranks agree: |ours − paper| ≤ max(2, rel·paper) (figure values are ±1–2 neurons)."""
+def ranks_agree(ours: float, paper: float, rel: float = 0.15) -> bool:
+    """The rank criterion of the methods table: |ours − paper| ≤ max(2, rel·paper).
+
+    ε-ranks read off the paper's figures are good to ±1–2 neurons, hence the floor of 2; ``rel`` is
+    0.15 unless a row's criterion text states another (`rank_criterion`; e.g. 0.5 for step-0 counts of 6–15).
+    """
     return abs(float(ours) - float(paper)) <= max(2.0, rel * float(paper))
 
 
-def _same_magnitude(ours: float, paper: float) -> bool:
-    """Losses and errors agree to an order of magnitude: 1/10 ≤ ours/paper ≤ 10."""
+def same_magnitude(ours: float, paper: float) -> bool:
+    """The loss and error criterion of the methods table: 1/10 ≤ ours/paper ≤ 10 (an order of magnitude;
+    the paper's losses are read off log axes)."""
     return 0.1 <= float(ours) / float(paper) <= 10.0
 
 
@@ -149,14 +128,15 @@ class Criterion:
 
 
 def rank_criterion(rel: float = 0.15) -> Criterion:
-    return Criterion(f"|ours − paper| ≤ max(2, {rel:g}·paper)", lambda o, p: _close(o, p, rel))
+    """`ranks_agree` at tolerance ``rel``, with the rule as its text."""
+    return Criterion(f"|ours − paper| ≤ max(2, {rel:g}·paper)", lambda o, p: ranks_agree(o, p, rel))
 
 
 RANK = rank_criterion()
-MAGNITUDE = Criterion("factor 10: 0.1 ≤ ours/paper ≤ 10", _same_magnitude)
+MAGNITUDE = Criterion("factor 10: 0.1 ≤ ours/paper ≤ 10", same_magnitude)
 SAME = Criterion("the same answer", lambda o, p: str(o) == str(p))
 LAYERS_CLOSE = Criterion("every layer |ours − paper| ≤ max(2, 0.15·paper)",
-                         lambda o, p: all(_close(a, b) for a, b in zip(str(o).split("/"), str(p).split("/"))))
+                         lambda o, p: all(ranks_agree(a, b) for a, b in zip(str(o).split("/"), str(p).split("/"))))
 
 
 def _is_number(v: Any) -> bool:
@@ -240,8 +220,10 @@ def _spread(values: Sequence[float]) -> str:
     return f"{fmt(min(v))}–{fmt(max(v))}"
 
 
-def _eps_window(spectra: Sequence[np.ndarray], p: int) -> str:
-    """The ε interval on which #{λ > ε} = p, [λ_{p+1}, λ_p) (1-based, descending), median over spectra."""
+def eps_window(spectra: Sequence[np.ndarray], p: int) -> str:
+    """The ε interval on which our count #{|λ| > ε} would equal the paper's p: [λ_{p+1}, λ_p) with λ the
+    eigenvalue magnitudes in descending order (1-based), each end the median over ``spectra``, as text
+    (the "reason" of a rank row that is not reproduced). ``"none (n = …)"`` when a spectrum has fewer than p."""
     lo, hi = [], []
     for lam in spectra:
         lam = np.sort(np.abs(np.asarray(lam, dtype=float)))[::-1]
@@ -257,12 +239,13 @@ def _window_reason(spectra: dict[str, Sequence[np.ndarray]], p: Any, conventions
     if not _is_number(p):
         return ""
     p = int(round(float(p)))
-    parts = [f"{c}: ours = {p} for ε ∈ {_eps_window(spectra[c], p)}" for c in conventions if spectra.get(c)]
+    parts = [f"{c}: ours = {p} for ε ∈ {eps_window(spectra[c], p)}" for c in conventions if spectra.get(c)]
     return "; ".join(parts) + f" (ε = {EPS:g})" if parts else ""
 
 
-def _end_level(traj: pd.DataFrame, key: str | list[str], column: str) -> pd.Series:
-    """Per group: the median of ``column`` over the records in the last 10% of steps.
+def end_level(traj: pd.DataFrame, key: str | list[str], column: str) -> pd.Series:
+    """The loss level of the methods table, per group of ``key``: the median of ``column`` over the records
+    with step ≥ t_max − 0.1·(t_max − t_min), the last 10% of the group's steps.
 
     The paper reads its loss levels off curves with Adam spikes; one spike at the last step would
     otherwise decide a comparison (seen at 15k steps: 2.9e-4 at step 15000, 1.5e-5 at 14800).
@@ -293,22 +276,8 @@ class MethodResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# figures (library functions return a Figure; `_save` writes it)
+# figures (`numerics.staircase.methods.figures` draws them; `_save` writes them)
 # ---------------------------------------------------------------------------------------------
-
-_STYLE = {"integral": "-", "paper": "--"}
-
-
-def _new_figure(size: tuple[float, float]):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=size, layout="constrained")
-
-
-def _caption(fig, text: str, width: int = 170) -> None:
-    import textwrap
-
-    fig.supxlabel(textwrap.fill(text, width), fontsize=7)
 
 
 def _save(out_dir: Path | None, name: str, fig, config: dict, seed: int) -> list[Path]:
@@ -317,53 +286,6 @@ def _save(out_dir: Path | None, name: str, fig, config: dict, seed: int) -> list
     from numerics.io import save_figure
 
     return [save_figure(fig, Path(out_dir) / f"methods_{name}.png", config=config, seed=seed)]
-
-
-def _rank_col(name: str, c: str) -> str:
-    from numerics.staircase.training import column
-
-    return column(name, c)
-
-
-def plot_loss_rank(traj: pd.DataFrame, key: str, labels: dict[Any, str], conventions: Sequence[str], *,
-                   title: str, caption: str, loss: str = "mse", loss_label: str = "MSE (L²/|Ω|)",
-                   rank: str = "eps_rank", size: tuple[float, float] = (11, 4)):
-    """Loss (log axis) and last-layer ε-rank per group, one line style per convention; returns a Figure."""
-    fig = _new_figure(size)
-    ax1, ax2 = fig.subplots(1, 2)
-    for i, (g, lab) in enumerate(labels.items()):
-        t = traj[traj[key] == g]
-        colour = f"C{i}"
-        ax1.semilogy(t["step"], t[loss], color=colour, label=lab)
-        for c in conventions:
-            ax2.step(t["step"], t[_rank_col(rank, c)], where="post", color=colour, ls=_STYLE[c], label=f"{lab} ({c})")
-    ax1.set(xlabel="step", ylabel=loss_label, title="loss")
-    ax2.set(xlabel="step", ylabel=f"ε-rank (ε={EPS:g})", title="ε-rank of the last hidden layer")
-    ax1.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title)
-    _caption(fig, caption)
-    return fig
-
-
-def plot_layer_ranks(trajs: dict[str, pd.DataFrame], depth: int, conventions: Sequence[str], *, title: str,
-                     caption: str, size: tuple[float, float] = (11, 4)):
-    """Per-layer ε-rank per panel (one panel per network), one line style per convention; returns a Figure."""
-    from numerics.staircase.training import rank_column
-
-    fig = _new_figure(size)
-    axes = np.atleast_1d(fig.subplots(1, len(trajs), sharey=True))
-    for ax, (name, t) in zip(axes, trajs.items()):
-        for k in range(1, depth + 1):
-            for c in conventions:
-                ax.step(t["step"], t[rank_column(k, EPS, c)], where="post", color=f"C{k - 1}", ls=_STYLE[c],
-                        label=f"layer {k} ({c})")
-        ax.set(xlabel="step", title=name)
-    axes[0].set_ylabel(f"ε-rank (ε={EPS:g})")
-    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title)
-    _caption(fig, caption)
-    return fig
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,19 +372,19 @@ def _first_step_at(traj: pd.DataFrame, col: str, config: str, level: float) -> f
 
 def _plateau_reason(traj: pd.DataFrame, config: str, conventions, level: int = 12) -> str:
     """"ours leaves the plateau earlier": the first step with ε-rank ≥ ``level`` under each convention."""
-    parts = [f"{c} at step {_first_step_at(traj, _rank_col('eps_rank', c), config, level):.0f}" for c in conventions]
+    parts = [f"{c} at step {_first_step_at(traj, column('eps_rank', c), config, level):.0f}" for c in conventions]
     return f"ours leaves the ≈10–11 plateau earlier: first record with ε-rank ≥ {level}: " + ", ".join(parts)
 
 
 def _reaches_reason(traj: pd.DataFrame, config: str, level: int, conventions) -> str:
     """"ours rises faster": the first step at which the last-layer ε-rank reaches ``level``, per convention."""
-    parts = [f"{c} at step {_first_step_at(traj, _rank_col('eps_rank', c), config, level):.0f}" for c in conventions]
+    parts = [f"{c} at step {_first_step_at(traj, column('eps_rank', c), config, level):.0f}" for c in conventions]
     return f"ours reaches {level} earlier: first record with ε-rank ≥ {level}: " + ", ".join(parts)
 
 
 def _rank_values(traj: pd.DataFrame, name: str, config: str, conventions, where: str = "last"):
     """({convention: median}, {convention: "min–max"}) of rank column ``name`` over seeds."""
-    vals = {c: _per_config(traj, _rank_col(name, c), config, where) for c in conventions}
+    vals = {c: _per_config(traj, column(name, c), config, where) for c in conventions}
     return {c: _median(v) for c, v in vals.items()}, {c: _spread(v) for c, v in vals.items()}
 
 
@@ -510,23 +432,23 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
     from numerics.staircase.training import ModelSpec
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["structured"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).structured
+    seeds = list(range(seed, seed + s.seeds))
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     small_s, small_r = ModelSpec(width=30, depth=2, init="structured"), ModelSpec(width=30, depth=2, init="torch")
     big_s, big_r = ModelSpec(width=50, depth=4, init="structured"), ModelSpec(width=50, depth=4, init="torch")
     with limit_threads(1):
-        r1 = _train(problem, [(sp, sd) for sp in (small_s, small_r) for sd in seeds], s["steps"], s["record_every"],
+        r1 = _train(problem, [(sp, sd) for sp in (small_s, small_r) for sd in seeds], s.steps, s.record_every,
                     quiet, "structured L2 n30", conventions)
-        r2 = _train(problem, [(sp, sd) for sp in (big_s, big_r) for sd in seeds], s["steps"], s["record_every"],
+        r2 = _train(problem, [(sp, sd) for sp in (big_s, big_r) for sd in seeds], s.steps, s.record_every,
                     quiet, "structured L4 n50", conventions)
     traj = pd.concat([r1.trajectory, r2.trajectory], ignore_index=True)
     final = {**_final_spectra(r1, grids), **_final_spectra(r2, grids)}
     init = {(sp.label, sd): _init_spectra(problem, sp, sd, grids) for sp in (small_s, small_r, big_s, big_r)
             for sd in seeds}
-    level = _end_level(traj, "config", "mse")
-    steps = s["steps"]
+    level = end_level(traj, "config", "mse")
+    steps = s.steps
     full = _at_scale("structured", steps)
     common = (f"cos x+cos 2x+cos 30x, Adam 1e-3, float64, trained on {problem.m} Gauss nodes, ε={EPS:g}, "
               f"{_seeds_note(seeds)}; {_conv_note(conventions, 'paper grid m=' + str(problem.m))}")
@@ -567,7 +489,7 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
              _steps_note("structured", steps))
     rank_row("random L=4 n=50: final ε-rank", 50, "eps_rank", big_r.label, "last", RANK, full,
              f"{_steps_note('structured', steps)}; torch default init")
-    lv = {lab: _median([_end_level(traj[(traj["config"] == lab) & (traj["seed"] == sd)], "config", "mse")[lab]
+    lv = {lab: _median([end_level(traj[(traj["config"] == lab) & (traj["seed"] == sd)], "config", "mse")[lab]
                         for sd in seeds]) for lab in (small_s.label, big_r.label)}
     level_note = f"median over the last 10% of steps; {_steps_note('structured', steps)}; does not depend on the convention"
     rows.append(method_row("structured L=2 n=30: final MSE level", 1e-5, lv[small_s.label], f"{level_note}; {common}",
@@ -577,7 +499,8 @@ def structured_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pat
     rows.append(method_row("ordering: MSE level structured L2 n30 < random L4 n50", "yes",
                            "yes" if lv[small_s.label] < lv[big_r.label] else "no", f"{level_note}; {common}",
                            conventions=conventions, criterion=SAME))
-    config = {"experiment": "structured", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "structured", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     first_seed = traj[traj["seed"] == seeds[0]]
     labels = {small_s.label: "structured L=2 n=30", small_r.label: "torch init L=2 n=30",
               big_s.label: "structured L=4 n=50", big_r.label: "torch init L=4 n=50"}
@@ -613,11 +536,11 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     from numerics.ranks import epsilon_rank, gram_eigenvalues
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["pinn"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = poisson_problem(s["m_per_side"], s["m_boundary"])
-    n = s["width"]
-    pg = paper_tensor_grid(POISSON_BOX, s["m_per_side"])
+    s = profile_config(PROFILES, profile).pinn
+    seeds = list(range(seed, seed + s.seeds))
+    problem = poisson_problem(s.m_per_side, s.m_boundary)
+    n = s.width
+    pg = paper_tensor_grid(POISSON_BOX, s.m_per_side)
     grids = {"integral": (torch.tensor(np.array(problem.interior.points)), np.array(problem.interior.weights)),
              "paper": (torch.tensor(np.array(pg.points)), np.array(pg.weights))}
     grids = {c: grids[c] for c in conventions}
@@ -630,22 +553,22 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
                 with torch.no_grad():
                     spectra[(label, sd, "first")] = {c: gram_eigenvalues(model.hidden_features(x)[-1].numpy(), w)
                                                      for c, (x, w) in grids.items()}
-                t = train_pinn(model, problem, steps=s["steps"], record_every=s["record_every"], eps=EPS,
+                t = train_pinn(model, problem, steps=s.steps, record_every=s.record_every, eps=EPS,
                                label=label, quiet=quiet, conventions=conventions)
                 with torch.no_grad():
                     spectra[(label, sd, "last")] = {c: gram_eigenvalues(model.hidden_features(x)[-1].numpy(), w)
                                                     for c, (x, w) in grids.items()}
                 trajs.append(t.assign(seed=sd))
     traj = pd.concat(trajs, ignore_index=True)
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("pinn", steps)
     wide = n == 50
     c_s = stability_constant(POISSON_BOX)
     lam_fd = finite_difference_lambda_min(POISSON_BOX, 63)
-    pm = s["m_per_side"]
+    pm = s.m_per_side
     h = math.pi / (pm - 1)
     grid_note = f"paper grid {pm}² uniform, h=π/{pm - 1}"
-    common = (f"L=2 n={n} tanh, Adam 1e-3, trained on {pm}² Gauss interior + {s['m_boundary']}/edge "
+    common = (f"L=2 n={n} tanh, Adam 1e-3, trained on {pm}² Gauss interior + {s.m_boundary}/edge "
               f"boundary, ε={EPS:g}, {_seeds_note(seeds)}; {_conv_note(conventions, grid_note)}")
     rows = []
 
@@ -681,12 +604,12 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
              extra=_reaches_reason(traj, "Xavier", 28, conventions))
     rank_row("PINN UDI: final ε-rank", 50, "UDI", "last", RANK, full, _steps_note("pinn", steps))
     rank_row("PINN Xavier: final ε-rank", 33, "Xavier", "last", RANK, full, _steps_note("pinn", steps))
-    first = {c: {lab: _median(_per_config(traj, _rank_col("eps_rank", c), lab, "first")) for _, lab in inits}
+    first = {c: {lab: _median(_per_config(traj, column("eps_rank", c), lab, "first")) for _, lab in inits}
              for c in conventions}
     rows.append(method_row("ordering: ε-rank UDI > Xavier at step 0", "yes",
                            {c: "yes" if first[c]["UDI"] > first[c]["Xavier"] else "no" for c in conventions},
                            common, conventions=conventions, criterion=SAME))
-    per_seed = lambda col: {lab: _median(_end_level(traj[traj["config"] == lab], "seed", col))  # noqa: E731
+    per_seed = lambda col: {lab: _median(end_level(traj[traj["config"] == lab], "seed", col))  # noqa: E731
                             for _, lab in inits}
     level, err_level = per_seed("loss"), per_seed("l2_error")
     note = f"median over the last 10% of steps; {_steps_note('pinn', steps)}; does not depend on the convention"
@@ -699,26 +622,11 @@ def pinn_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | No
     rows.append(method_row("PINN stability constant C_S = ‖(−Δ)⁻¹‖ = 1/λ_min", "‖(−Δ)⁻¹‖ (Rem. 3.4)", c_s,
                            f"λ_min = 2 on [−π/2,π/2]² (Dirichlet); 5-point FD check λ_min={lam_fd:.6f} (63² nodes)",
                            conventions=conventions))
-    config = {"experiment": "pinn", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s,
-              "C_S": c_s, "paper_grid_h": h}
+    config = {"experiment": "pinn", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s), "C_S": c_s, "paper_grid_h": h}
 
-    fig = _new_figure((15, 4))
-    ax1, ax2, ax3 = fig.subplots(1, 3)
-    t0 = traj[traj["seed"] == seeds[0]]
-    for i, (_, lab) in enumerate(inits):
-        t = t0[t0["config"] == lab]
-        ax1.semilogy(t["step"], t["loss"], color=f"C{i}", label=lab)
-        ax2.semilogy(t["step"], t["l2_error"], color=f"C{i}", label=lab)
-        for c in conventions:
-            ax3.step(t["step"], t[_rank_col("eps_rank", c)], where="post", color=f"C{i}", ls=_STYLE[c],
-                     label=f"{lab} ({c})")
-    ax1.set(xlabel="step", ylabel="loss (4.4)", title="PINN loss")
-    ax2.set(xlabel="step", ylabel="‖u − u*‖ (L²)", title="error to the exact solution")
-    ax3.set(xlabel="step", ylabel=f"ε-rank (ε={EPS:g})", title="ε-rank of the last hidden layer")
-    for ax in (ax1, ax2, ax3):
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle("Example 4.2: Poisson PINN, uniform-density first layer against Xavier")
-    _caption(fig, f"seed {seeds[0]}; {common}")
+    fig = pinn_figure(traj[traj["seed"] == seeds[0]], [lab for _, lab in inits], conventions,
+                      caption=f"seed {seeds[0]}; {common}")
     figs = _save(out_dir, "pinn", fig, config, seed)
     notes = [
         f"pinn: C_S = ‖(−Δ)⁻¹‖ = 1/λ_min(−Δ_D) = 1/2 on [−π/2, π/2]² (λ_min = 1² + 1² = 2, eigenfunction "
@@ -744,29 +652,29 @@ def rfm_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | Non
     from numerics.staircase.methods.random_features import composite_grid, default_rcond, fit_random_features, UNIT_SQUARE
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["rfm"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    m_fit = composite_grid(UNIT_SQUARE, s["parts"], s["m_per_side"]).size
-    rcond = default_rcond(m_fit, s["n_features"])
-    paper_m = s["parts"] * s["m_per_side"] + 1
+    s = profile_config(PROFILES, profile).rfm
+    seeds = list(range(seed, seed + s.seeds))
+    m_fit = composite_grid(UNIT_SQUARE, s.parts, s.m_per_side).size
+    rcond = default_rcond(m_fit, s.n_features)
+    paper_m = s.parts * s.m_per_side + 1
     # sensitivity of the error to the least-squares cut-off: ELM leans on directions far below ε
     cutoffs = (1e-15, rcond, 1e-12, 1e-10, 1e-8)
     fits = {"elm": [], "rfm": []}
     with limit_threads(1):
         for sd in seeds:
-            kw = dict(n_features=s["n_features"], parts=s["parts"], eps=EPS, seed=sd, m_per_side=s["m_per_side"],
-                      test_m_per_side=s["test_m_per_side"], conventions=conventions, paper_m_per_side=paper_m)
+            kw = dict(n_features=s.n_features, parts=s.parts, eps=EPS, seed=sd, m_per_side=s.m_per_side,
+                      test_m_per_side=s.test_m_per_side, conventions=conventions, paper_m_per_side=paper_m)
             for method in fits:
                 fits[method].append(fit_random_features(method, **kw, extra_rconds=cutoffs))
     elm0, rfm0 = fits["elm"][0], fits["rfm"][0]
     sweep_df = pd.DataFrame([{"method": f.method, "seed": sd, "rcond": rc, "l2_error": e}
                              for method in fits for sd, f in zip(seeds, fits[method])
                              for rc, e in f.errors_by_rcond.items()])
-    side = s["parts"] * s["m_per_side"]
+    side = s.parts * s.m_per_side
     grid_note = f"integral on the fit nodes; paper grid {paper_m}² uniform, h=2/{side}"
     common = (f"tanh(k·x+b), k,b ~ U(−1,1) (RFM: on each sub-box mapped to [−1,1]²); least squares cut-off "
-              f"rcond={rcond:.2g} (numpy/torch default); fit on {s['parts']}×{s['parts']}×{s['m_per_side']}² Gauss "
-              f"nodes; error on {s['parts']}×{s['parts']}×{s['test_m_per_side']}²; ε={EPS:g}; {_seeds_note(seeds)}; "
+              f"rcond={rcond:.2g} (numpy/torch default); fit on {s.parts}×{s.parts}×{s.m_per_side}² Gauss "
+              f"nodes; error on {s.parts}×{s.parts}×{s.test_m_per_side}²; ε={EPS:g}; {_seeds_note(seeds)}; "
               f"{_conv_note(conventions, grid_note)}")
     rows = []
     for method, label, p_rank in (("elm", "ELM 900 features", 37), ("rfm", "PoU-RFM 3×3×100", 232)):
@@ -784,29 +692,12 @@ def rfm_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | Non
                                for e, r in zip(fits["elm"], fits["rfm"])) else "no" for c in conventions}
     rows.append(method_row("ordering: ε-rank RFM > ELM and error RFM < ELM (every seed)", "yes", ordered, common,
                            conventions=conventions, criterion=SAME))
-    config = {"experiment": "rfm", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s,
-              "rcond": rcond, "paper_m_per_side": paper_m, "feature_law": "k ~ U(-1,1)^2, b ~ U(-1,1), tanh"}
+    config = {"experiment": "rfm", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s), "rcond": rcond, "paper_m_per_side": paper_m,
+              "feature_law": "k ~ U(-1,1)^2, b ~ U(-1,1), tanh"}
 
-    fig = _new_figure((12, 4))
-    ax1, ax2 = fig.subplots(1, 2)
-    for i, (fit, lab) in enumerate(((elm0, "ELM 900"), (rfm0, "PoU-RFM 3×3×100"))):
-        for c in conventions:
-            lam = np.clip(fit.spectra[c], 1e-300, None)
-            ax1.semilogy(np.arange(1, lam.size + 1), lam, color=f"C{i}", ls=_STYLE[c],
-                         label=f"{lab}, {c}: r_ε={fit.eps_ranks[c]}")
-    ax1.axhline(EPS, color="k", ls=":", lw=0.8, label=f"ε={EPS:g}")
-    ax1.set_ylim(1e-18, None)
-    ax1.set(xlabel="index i", ylabel="λ_i(M)", title="Gram spectrum of the features")
-    t = sweep_df[sweep_df["seed"] == seeds[0]]
-    for i, (method, lab) in enumerate((("elm", "ELM"), ("rfm", "PoU-RFM"))):
-        tm = t[t["method"] == method]
-        ax2.loglog(tm["rcond"], tm["l2_error"], "o-", color=f"C{i}", label=lab)
-    ax2.set(xlabel="least-squares cut-off rcond (σ_i/σ_1)", ylabel="‖u − u*‖ (L²)",
-            title="error against the least-squares cut-off")
-    for ax in (ax1, ax2):
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle("Example 4.3: ELM against partition-of-unity RFM (no training)")
-    _caption(fig, f"seed {seeds[0]}; {common}")
+    fig = rfm_figure(((elm0, "ELM 900"), (rfm0, "PoU-RFM 3×3×100")), sweep_df[sweep_df["seed"] == seeds[0]],
+                     conventions, caption=f"seed {seeds[0]}; {common}")
     figs = _save(out_dir, "rfm", fig, config, seed)
     e_t = sweep_df[sweep_df["seed"] == seeds[0]].set_index(["method", "rcond"])["l2_error"]
     notes = [
@@ -835,21 +726,21 @@ def resnet_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.staircase.training import ModelSpec, rank_column
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["resnet"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    n = s["width"]
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).resnet
+    seeds = list(range(seed, seed + s.seeds))
+    n = s.width
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     res = ModelSpec(width=n, depth=4, residual=True, init="torch")
     mlp = ModelSpec(width=n, depth=4, residual=False, init="torch")
     with limit_threads(1):
-        rr = _train(problem, [(res, sd) for sd in seeds], s["steps"], s["record_every"], quiet, "resnet", conventions)
-        rm = _train(problem, [(mlp, sd) for sd in seeds], s["steps"], s["record_every"], quiet, "mlp", conventions)
+        rr = _train(problem, [(res, sd) for sd in seeds], s.steps, s.record_every, quiet, "resnet", conventions)
+        rm = _train(problem, [(mlp, sd) for sd in seeds], s.steps, s.record_every, quiet, "mlp", conventions)
     traj = pd.concat([rr.trajectory, rm.trajectory], ignore_index=True)
     final = {**_final_spectra(rr, grids), **_final_spectra(rm, grids)}
     init = {(sp.label, sd): _init_spectra(problem, sp, sd, grids) for sp in (res, mlp) for sd in seeds}
     R, M = res.label, mlp.label
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("resnet", steps)
     wide = n == 100
     common = (f"L=4 n={n} tanh, torch init, Adam 1e-3, trained on {problem.m} Gauss nodes, ε={EPS:g}, "
@@ -879,17 +770,18 @@ def resnet_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
         rows.append(method_row(f"{lab}: final ε-rank layers 2/3/4", "/".join(map(str, paper)), ours,
                                f"{_steps_note('resnet', steps)}; {common}", conventions=conventions,
                                criterion=LAYERS_CLOSE, full=full and wide, reason=reason))
-    first = {c: (_median(_per_config(traj, _rank_col("eps_rank", c), R, "first")),
-                 _median(_per_config(traj, _rank_col("eps_rank", c), M, "first"))) for c in conventions}
-    last = {c: (_median(_per_config(traj, _rank_col("eps_rank", c), R, "last")),
-                _median(_per_config(traj, _rank_col("eps_rank", c), M, "last"))) for c in conventions}
+    first = {c: (_median(_per_config(traj, column("eps_rank", c), R, "first")),
+                 _median(_per_config(traj, column("eps_rank", c), M, "first"))) for c in conventions}
+    last = {c: (_median(_per_config(traj, column("eps_rank", c), R, "last")),
+                _median(_per_config(traj, column("eps_rank", c), M, "last"))) for c in conventions}
     rows.append(method_row("ordering: ResNet > MLP at step 0", "yes",
                            {c: "yes" if first[c][0] > first[c][1] else "no" for c in conventions}, common,
                            conventions=conventions, criterion=SAME))
     rows.append(method_row("ordering: ResNet ≥ MLP at the end", "yes",
                            {c: "yes" if last[c][0] >= last[c][1] else "no" for c in conventions},
                            f"{_steps_note('resnet', steps)}; {common}", conventions=conventions, criterion=SAME))
-    config = {"experiment": "resnet", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "resnet", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     t0 = traj[traj["seed"] == seeds[0]]
     fig = plot_layer_ranks({f"ResNet, L=4, n={n}": t0[t0["config"] == R], f"MLP, L=4, n={n}": t0[t0["config"] == M]},
                            4, conventions, title="Example 4.4: per-layer ε-rank, ResNet against MLP",
@@ -909,18 +801,18 @@ def layers_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.staircase.training import ModelSpec, rank_column
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["layers"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).layers
+    seeds = list(range(seed, seed + s.seeds))
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     spec = ModelSpec(width=50, depth=4, init="torch")
     with limit_threads(1):
-        result = _train(problem, [(spec, sd) for sd in seeds], s["steps"], s["record_every"], quiet, "layers",
+        result = _train(problem, [(spec, sd) for sd in seeds], s.steps, s.record_every, quiet, "layers",
                         conventions)
     traj = result.trajectory
     final = _final_spectra(result, grids)
     paper = [7, 32, 45, 50]
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("layers", steps)
     common = (f"L=4 n=50 tanh, torch init, Adam 1e-3, trained on {problem.m} Gauss nodes, ε={EPS:g}, "
               f"{_seeds_note(seeds)}; {_conv_note(conventions, 'paper grid m=' + str(problem.m))}")
@@ -941,7 +833,8 @@ def layers_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
                            {c: "yes" if orders[c][1] else "no" for c in conventions},
                            f"medians {', '.join(f'{c} {orders[c][0]}' for c in conventions)}; "
                            f"{_steps_note('layers', steps)}; {common}", conventions=conventions, criterion=SAME))
-    config = {"experiment": "layers", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "layers", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     fig = plot_layer_ranks({"MLP, L=4, n=50": traj[traj["seed"] == seeds[0]]}, 4, conventions,
                            title="Fig. 3: ε-rank of each hidden layer during training",
                            caption=f"seed {seeds[0]}; {common}", size=(8, 4))
@@ -964,20 +857,20 @@ def activations_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pa
     from numerics.staircase.training import ModelSpec
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["activations"]
-    seeds = list(range(seed, seed + s["seeds"]))
-    problem = _fit_problem(s["m"])
+    s = profile_config(PROFILES, profile).activations
+    seeds = list(range(seed, seed + s.seeds))
+    problem = _fit_problem(s.m)
     grids = _grids(problem, conventions)
     parts, final = [], {}
     with limit_threads(1):
         for act in ACTIVATION_PAPER:
             spec = ModelSpec(width=50, depth=2, activation=act, init="torch")
-            result = _train(problem, [(spec, sd) for sd in seeds], s["steps"], s["record_every"], quiet, act,
+            result = _train(problem, [(spec, sd) for sd in seeds], s.steps, s.record_every, quiet, act,
                             conventions)
             final.update(_final_spectra(result, grids))
             parts.append(result.trajectory.assign(activation=act))
     traj = pd.concat(parts, ignore_index=True)
-    steps = s["steps"]
+    steps = s.steps
     full = _at_scale("activations", steps)
     common = (f"L=2 n=50 (paper's width read off the axis; L not stated), torch init, Adam 1e-3, "
               f"trained on {problem.m} Gauss nodes, ε={EPS:g}, {_seeds_note(seeds)}; "
@@ -995,7 +888,8 @@ def activations_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Pa
     rows.append(method_row("ordering of final ε-ranks (medians)", paper_order, ours_order,
                            f"{_steps_note('activations', steps)}; {common}", conventions=conventions,
                            criterion=SAME, full=full, reason=_medians_reason(medians, conventions)))
-    config = {"experiment": "activations", "profile": profile, "seeds": seeds, "conventions": list(conventions), **s}
+    config = {"experiment": "activations", "profile": profile, "seeds": seeds, "conventions": list(conventions),
+              **asdict(s)}
     fig = plot_loss_rank(traj[traj["seed"] == seeds[0]], "activation", {a: a for a in ACTIVATION_PAPER}, conventions,
                          title="Fig. 4: loss and ε-rank for four activations", caption=f"seed {seeds[0]}; {common}")
     figs = _save(out_dir, "activations", fig, config, seed)
@@ -1020,21 +914,21 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     from numerics.staircase.analysis import analyse_trajectory
 
     conventions = _conventions(conventions)
-    s = SCALES[check_profile(profile)]["digits"]
+    s = profile_config(PROFILES, profile).digits
     if data is None:
-        data = load_digits_data(s["n_samples"])
+        data = load_digits_data(s.n_samples)
     with limit_threads(1):
-        traj, model = train_classifier(data, width=100, depth=1, bottleneck=10, steps=s["steps"],
-                                       record_every=s["record_every"], eps=EPS, seed=seed, quiet=quiet,
+        traj, model = train_classifier(data, width=100, depth=1, bottleneck=10, steps=s.steps,
+                                       record_every=s.record_every, eps=EPS, seed=seed, quiet=quiet,
                                        conventions=conventions)
     x = torch.tensor(np.array(data.X))
     with torch.no_grad():
         feats = model.head.hidden_features(model.encoder(model.encoder_linear(x)))[-1].numpy()
     weights = {"integral": monte_carlo_weights(data.n_samples), "paper": paper_weights(data.n_samples)}
     final_spec = {c: [gram_eigenvalues(feats, weights[c])] for c in conventions}
-    steps = s["steps"]
-    r0 = {c: int(traj[_rank_col("eps_rank", c)].iloc[0]) for c in conventions}
-    r1 = {c: int(traj[_rank_col("eps_rank", c)].iloc[-1]) for c in conventions}
+    steps = s.steps
+    r0 = {c: int(traj[column("eps_rank", c)].iloc[0]) for c in conventions}
+    r1 = {c: int(traj[column("eps_rank", c)].iloc[-1]) for c in conventions}
     common = (f"{data.name}, N={data.n_samples}, {data.dim}→10 tanh→100 tanh→{data.n_classes}, head init U(±1/√n), "
               f"full-batch Adam 1e-3, ε={EPS:g}, seed {seed} (one seed); Gram on the samples: integral = Monte Carlo "
               f"weights 1/N, λ > ε; paper = unit weights, |λ| > ε (M_paper = N·M_integral)")
@@ -1051,7 +945,7 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
     ]
     rho, rise_rho, rise_loss, rise_at = {}, {}, {}, {}
     for c in conventions:
-        col = _rank_col("eps_rank", c)
+        col = column("eps_rank", c)
         rho[c] = float(analyse_trajectory(traj, rank_column=col)["spearman"])
         # once the rank saturates the loss keeps falling at constant rank, so also correlate over the rise
         high = np.flatnonzero(traj[col].to_numpy() >= 90)
@@ -1069,8 +963,8 @@ def digits_experiment(profile: str = "quick", *, seed: int = 0, out_dir: Path | 
         method_row("digits: cross-entropy when the ε-rank first reaches 90", "≈0.3 at rank ≈100 (MNIST)", rise_loss,
                    f"first record with ε-rank ≥ 90: {at}; {common}", conventions=conventions),
     ]
-    config = {"experiment": "digits", "profile": profile, "seed": seed, "conventions": list(conventions), **s,
-              "data": data.name}
+    config = {"experiment": "digits", "profile": profile, "seed": seed, "conventions": list(conventions),
+              **asdict(s), "data": data.name}
     fig = plot_loss_rank(traj.assign(group=0), "group", {0: "digits"}, conventions, loss="loss",
                          loss_label="cross-entropy", title="Example 2.7 analogue: the staircase on 8×8 digits",
                          caption=common)

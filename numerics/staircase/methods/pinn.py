@@ -143,6 +143,19 @@ class PoissonProblem:
     def C_S(self) -> float:
         return stability_constant(self.box)
 
+    def tensors(self, dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
+        """The problem as tensors of ``dtype``, the ``tensors`` argument of `pinn_losses`: ``x`` ``(m, 2)``
+        interior nodes, ``w`` ``(m,)`` their weights, ``f`` ``(m,)`` the source there, ``xb`` ``(m_b, 2)``
+        boundary nodes and ``wb`` ``(m_b,)`` their weights."""
+        t = lambda a: torch.tensor(np.array(a), dtype=dtype)  # noqa: E731
+        return {
+            "x": t(self.interior.points),
+            "w": t(self.interior.weights),
+            "f": t(self.source),
+            "xb": t(self.boundary.points),
+            "wb": t(self.boundary.weights),
+        }
+
 
 def poisson_problem(m_per_side: int = 32, m_boundary: int = 64, box: Sequence[tuple[float, float]] = POISSON_BOX) -> PoissonProblem:
     """Example 4.2 with an ``m_per_side``² Gauss–Legendre interior rule and ``m_boundary`` nodes per edge."""
@@ -171,23 +184,13 @@ def laplacian(model: nn.Module, x: torch.Tensor, create_graph: bool = True) -> t
 
 
 def pinn_losses(model: nn.Module, tensors: dict[str, torch.Tensor], create_graph: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """(‖Δu + f‖²_{L²(Ω)}, ‖u‖²_{L²(∂Ω)}) by quadrature (eq. 4.4 is their sum)."""
+    """(‖Δu + f‖²_{L²(Ω)}, ‖u‖²_{L²(∂Ω)}) by quadrature (eq. 4.4 is their sum); ``tensors`` is
+    `PoissonProblem.tensors` (nodes, weights and source as tensors)."""
     _, lap = laplacian(model, tensors["x"], create_graph=create_graph)
     residual = torch.sum(tensors["w"] * (lap + tensors["f"]) ** 2)
     ub = model(tensors["xb"]).reshape(tensors["xb"].shape[0], -1)[:, 0]
     boundary = torch.sum(tensors["wb"] * ub**2)
     return residual, boundary
-
-
-def _tensors(problem: PoissonProblem, dtype: torch.dtype) -> dict[str, torch.Tensor]:
-    t = lambda a: torch.tensor(np.array(a), dtype=dtype)  # noqa: E731
-    return {
-        "x": t(problem.interior.points),
-        "w": t(problem.interior.weights),
-        "f": t(problem.source),
-        "xb": t(problem.boundary.points),
-        "wb": t(problem.boundary.weights),
-    }
 
 
 def train_pinn(
@@ -226,7 +229,7 @@ def train_pinn(
     if not conventions:
         raise ValueError("conventions must name at least one convention, got ()")
     dtype = next(model.parameters()).dtype
-    tens = _tensors(problem, dtype)
+    tens = problem.tensors(dtype)
     grids = {"integral": (tens["x"], np.array(problem.interior.weights), False)}
     if "paper" in conventions:
         side = round(problem.interior.size ** (1 / problem.interior.dim))

@@ -13,6 +13,7 @@ from numerics.staircase.config import (
     GridSettings,
     ModelSpec,
     RandomFeatureSettings,
+    THM3_2_ACTIVATIONS,
     StaircaseProfile,
     TrainConfig,
     fig2_specs,
@@ -52,3 +53,38 @@ def test_settings_are_validated_naming_the_field():
         RandomFeatureSettings(n=(6,), trials=1, eps=(0.0,), scales=(1.0,), m1=8, m2=4)
     with pytest.raises(ValueError, match="m2"):
         RandomFeatureSettings(n=(6,), trials=1, eps=(1e-6,), scales=(1.0,), m1=8, m2=0)
+
+
+def test_thm3_2_draws_tanh_relu_cos_features_in_every_profile():
+    assert THM3_2_ACTIVATIONS == ("tanh", "relu", "cos")
+    assert all(PROFILES[p].thm3_2.activations == THM3_2_ACTIVATIONS for p in PROFILE_NAMES)
+    kw = dict(n=(6,), trials=1, eps=(1e-6,), scales=(1.0,), m1=8, m2=4)
+    assert RandomFeatureSettings(**kw, activations=("sin",)).activations == ("sin",)
+    with pytest.raises(ValueError, match=r"activations\[i\] must be one of \['tanh'.*got 'swish'"):
+        RandomFeatureSettings(**kw, activations=("tanh", "swish"))
+    with pytest.raises(ValueError, match="activations must be a non-empty tuple of names, got 'tanh'"):
+        RandomFeatureSettings(**kw, activations="tanh")
+    with pytest.raises(ValueError, match="activations must be a non-empty tuple"):
+        RandomFeatureSettings(**kw, activations=())
+
+
+def test_train_config_conventions_are_validated():
+    with pytest.raises(ValueError, match="conventions"):
+        TrainConfig(conventions=("integral", "integral"))
+    with pytest.raises(ValueError, match="convention"):
+        TrainConfig(conventions=("mean",))
+    with pytest.raises(TypeError, match="conventions"):
+        TrainConfig(conventions="paper")
+    with pytest.raises(ValueError, match="paper_m"):
+        TrainConfig(paper_m=1)
+
+
+def test_train_config_and_model_spec_bad_input():
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="lbfgs")
+    with pytest.raises(ValueError, match="record_every"):
+        TrainConfig(record_every=0)
+    with pytest.raises(ValueError, match="eps"):
+        TrainConfig(eps=(1e-6, -1.0))
+    with pytest.raises(ValueError, match="activation"):
+        ModelSpec(activation="swish")

@@ -13,7 +13,6 @@ from numerics.staircase.experiment import (
     FIG2_VERDICT,
     StaircaseGrid,
     comparison_table,
-    convention_view,
     experiment,
     fig2_table,
     final_models,
@@ -154,38 +153,6 @@ def test_fig2_table_verdicts_and_ranges():
     assert "0.9" in FIG2_VERDICT and "-0.6" in FIG2_VERDICT
 
 
-def test_convention_view_swaps_in_the_paper_columns():
-    traj = pd.DataFrame({"config": ["a"], "seed": [0], "step": [0], "loss": [1.0], "eps_rank": [3],
-                         "loss@paper": [99.0], "eps_rank@paper": [4], "beta_norm2": [2.0]})
-    view = convention_view(traj, "paper")
-    assert view.loc[0, "loss"] == 99.0 and view.loc[0, "eps_rank"] == 4 and view.loc[0, "beta_norm2"] == 2.0
-    assert not any(c.endswith("@paper") for c in view.columns)
-    assert convention_view(traj, "integral") is traj
-    with pytest.raises(ValueError, match="paper"):
-        convention_view(traj[["config", "loss"]], "paper")
-
-
-def test_torch_init_is_the_paper_rule_on_the_hidden_layers():
-    """torch's default draws U(−1/√fan_in, 1/√fan_in): the paper's U(−1/√n, 1/√n) wherever fan_in = n (hidden
-    layers, β), U(−1, 1) on the first layer (fan_in = 1). Same generator, same draws: the hidden layers and β
-    of init="torch" and init="paper" are bit-identical, and the first layers differ by the factor √n."""
-    from numerics.nets import MLP
-
-    n = 9
-    t, p = MLP(1, n, 3, init="torch", seed=5), MLP(1, n, 3, init="paper", seed=5)
-    for k in (1, 2):
-        assert torch_equal(t.layers[k].linear.weight, p.layers[k].linear.weight)
-        assert torch_equal(t.layers[k].linear.bias, p.layers[k].linear.bias)
-    assert torch_equal(t.beta.weight, p.beta.weight)
-    w0t, w0p = t.layers[0].linear.weight.detach().numpy(), p.layers[0].linear.weight.detach().numpy()
-    np.testing.assert_allclose(w0p, w0t / 3.0, rtol=1e-14)
-    assert np.abs(w0t).max() > 1 / 3  # the first layer really spans U(−1, 1)
-
-
-def torch_equal(a, b) -> bool:
-    return bool((a.detach() == b.detach()).all())
-
-
 def test_start_ranks_count_both_conventions():
     from numerics.staircase.problem import measurement, paper_problem
     from numerics.ranks import epsilon_rank
@@ -247,6 +214,20 @@ def test_cli(tmp_path, capsys):
     traj = read_csv(tmp_path / "paper" / "staircase_trajectory.csv")
     assert "eps_rank@paper" in traj.columns and "eps_rank" not in traj.columns and "loss" in traj.columns
     assert read_provenance(tmp_path / "paper" / "staircase_summary.csv")["config"]["train"]["paper_m"] == 40
+
+
+def _profile_choices(command: str) -> tuple:
+    from numerics.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    return tuple(next(a for a in sub._actions if a.dest == "profile").choices)
+
+
+def test_cli_profile_choices_are_the_profile_names():
+    from numerics.experiment import PROFILE_NAMES
+    from numerics.staircase.config import PROFILES
+
+    assert _profile_choices("staircase") == PROFILE_NAMES == tuple(PROFILES)
 
 
 def test_cli_rejects_bad_values(tmp_path, capsys):

@@ -1,5 +1,5 @@
-"""Problems and training: the quadrature loss, the recorded trajectory, the bounds at every recorded step,
-reproducibility, batching, divergence, and a short staircase on the paper's target."""
+"""numerics.staircase.training: the recorded trajectory and its columns under each convention, the bounds at every
+recorded step, reproducibility, batching, divergence, and a short staircase on the paper's target."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from numerics.activations import NAMES as ACTIVATION_NAMES
 from numerics.nets import INITS, MLP, BatchedMLP, batched_loss_grad
-from numerics.staircase.problem import cos_sum_target, fitting_problem, measurement, mse_from_loss, paper_grid, paper_problem
+from numerics.staircase.problem import measurement, paper_problem
 from numerics.quadrature import paper_trapezoid, trapezoid
 from numerics.ranks import epsilon_rank, gram_eigenvalues, gram_matrix
 from numerics.staircase.analysis import rank_loss_correlation
@@ -22,6 +22,9 @@ from numerics.staircase.config import ModelSpec, TrainConfig
 from numerics.train import BLOWUP_LOSS_FACTOR
 from numerics.staircase.training import (
     column,
+    convention_view,
+    conventions_in,
+    layer_columns,
     rank_column,
     train,
     train_members,
@@ -34,57 +37,6 @@ BOUNDS = ("thm3_3_paper", "thm3_3_tight", "thm3_3_eigen")
 @pytest.fixture(scope="module")
 def problem():
     return paper_problem()
-
-
-# --- problems ---------------------------------------------------------------------------------
-
-
-def test_paper_problem_quadrature_is_converged():
-    """m = 200 Gauss–Legendre nodes integrate ‖u*‖² and a trained-looking network's loss to rounding."""
-    p200, p800 = paper_problem(200), paper_problem(800)
-    exact = 3 + math.sin(2) / 2 + math.sin(4) / 4 + math.sin(60) / 60 + 2 * (
-        math.sin(1) + math.sin(3) / 3 + math.sin(29) / 29 + math.sin(31) / 31 + math.sin(28) / 28 + math.sin(32) / 32
-    )
-    assert p200.target_norm2() == pytest.approx(exact, rel=1e-13)
-    assert p800.target_norm2() == pytest.approx(exact, rel=1e-13)
-    # a rough candidate with frequency content beyond the target's: tanh(25(x − 0.3))
-    x200, x800 = p200.quadrature.points[:, 0], p800.quadrature.points[:, 0]
-    l200 = p200.loss(np.tanh(25 * (x200 - 0.3)))
-    l800 = p800.loss(np.tanh(25 * (x800 - 0.3)))
-    assert l200 == pytest.approx(l800, rel=1e-9)
-    assert p200.volume == pytest.approx(2.0, rel=1e-14)
-
-
-def test_loss_is_weighted_squared_error(problem):
-    u = np.sin(3 * problem.quadrature.points[:, 0])
-    expected = float(np.sum(problem.quadrature.weights * (u - cos_sum_target(problem.quadrature.points)) ** 2))
-    assert problem.loss(u) == pytest.approx(expected, rel=1e-15)
-    assert mse_from_loss(problem.loss(u), problem) == pytest.approx(expected / 2)
-    assert problem.loss(problem.target) == 0.0
-
-
-def test_box_and_monte_carlo_problems():
-    box = [(-1.0, 1.0), (0.0, 2.0)]
-    p = fitting_problem(lambda x: x[:, 0] * x[:, 1], box, 12)
-    assert p.m == 144 and p.dim == 2 and p.volume == pytest.approx(4.0)
-    assert p.target_norm2() == pytest.approx((2 / 3) * (8 / 3), rel=1e-12)  # ∫x² ∫y²
-    with pytest.raises(ValueError, match="generator"):
-        fitting_problem(lambda x: x[:, 0], box, 50, rule="monte_carlo")
-    mc = fitting_problem(lambda x: x[:, 0], box, 50, rule="monte_carlo", generator=np.random.default_rng(0))
-    assert mc.m == 50
-
-
-def test_problem_bad_input(problem):
-    with pytest.raises(ValueError, match="rule"):
-        paper_problem(rule="simpson")
-    with pytest.raises(ValueError, match="one value per node"):
-        problem.loss(np.zeros(3))
-    with pytest.raises(TypeError, match="callable"):
-        fitting_problem(3.0, (-1, 1))
-    with pytest.raises(TypeError, match="box"):
-        fitting_problem(cos_sum_target, "[-1, 1]")
-    with pytest.raises(ValueError, match="a < b"):
-        fitting_problem(cos_sum_target, (1.0, -1.0))
 
 
 # --- trajectory contents --------------------------------------------------------------------------
@@ -210,19 +162,6 @@ def test_bounds_hold_at_every_recorded_step(problem):
 # --- measurement conventions ---------------------------------------------------------------------
 
 
-def test_paper_trapezoid_weights_are_the_printed_ones():
-    """Eq. (4.1) as printed: w = (1/2, 1, …, 1, 1/2) on m uniform points, no factor h."""
-    q = paper_trapezoid(-1.0, 1.0, 5)
-    np.testing.assert_array_equal(q.points[:, 0], [-1.0, -0.5, 0.0, 0.5, 1.0])
-    np.testing.assert_array_equal(q.weights, [0.5, 1.0, 1.0, 1.0, 0.5])
-    q200 = paper_trapezoid(-1.0, 1.0, 200)
-    assert q200.volume == pytest.approx(199.0, rel=1e-14)  # Σw = m − 1 = |Ω|/h, not |Ω|
-    np.testing.assert_allclose(q200.weights, trapezoid(-1.0, 1.0, 200).weights * 199 / 2, rtol=1e-14)
-    box = paper_grid([(-1.0, 1.0), (0.0, 3.0)], 4)  # products of the 1-D unit weights on a box
-    assert sorted(set(np.round(box.weights, 12))) == [0.25, 0.5, 1.0]
-    assert box.volume == pytest.approx(9.0)
-
-
 @settings(max_examples=40, deadline=None)
 @given(m=st.integers(3, 400), n=st.integers(1, 40), scale=st.floats(0.3, 20.0),
        log_eps=st.floats(-10, -1), a=st.floats(-3.0, 0.0), length=st.floats(0.1, 5.0), seed=st.integers(0, 2**32 - 1))
@@ -247,45 +186,32 @@ def test_paper_rank_is_integral_rank_at_eps_times_h(m, n, scale, log_eps, a, len
     assert r_paper == int(np.count_nonzero(lam > eps * h))
 
 
-def test_absolute_count_takes_a_negative_roundoff_eigenvalue_by_magnitude():
-    """Φ = s·[1, x, 1+x, 1−x] has rank 2; eigvalsh of ΦᵀΦ returns round-off eigenvalues, one below −ε."""
-    import scipy.linalg
-
-    x = np.linspace(-1.0, 1.0, 64)
-    phi = 1e4 * np.stack([np.ones_like(x), x, 1 + x, 1 - x], axis=1)
-    lam = scipy.linalg.eigvalsh(phi.T @ phi)
-    assert lam[0] < -1e-6 and abs(lam[1]) < 1e-5 and lam[2] > 1e9, lam  # the construction works here
-    assert epsilon_rank(phi, 1e-6, method="gram", absolute=True) == 2 + int(np.count_nonzero(np.abs(lam[:2]) > 1e-6))
-    assert epsilon_rank(phi, 1e-6, method="gram", absolute=False) == 2 + int(np.count_nonzero(lam[:2] > 1e-6))
-    assert epsilon_rank(phi, 1e-6, method="svd", absolute=True) == 2  # σ² ≥ 0: the SVD path has no sign to lose
-    # the conventions' count rules on that spectrum
-    prob = paper_problem(16)
-    assert measurement(prob, "paper").count(lam, 1e-6) == epsilon_rank(phi, 1e-6, method="gram", absolute=True)
-    assert measurement(prob, "integral").count(lam, 1e-6) == epsilon_rank(phi, 1e-6, method="gram")
-
-
-def test_measurement_of_each_convention(problem):
-    integral = measurement(problem, "integral")
-    assert integral.quadrature is problem.quadrature and integral.same_nodes and not integral.absolute
-    paper = measurement(problem, "paper", 101)
-    assert paper.absolute and not paper.same_nodes and paper.quadrature.size == 101
-    np.testing.assert_allclose(paper.target, cos_sum_target(paper.quadrature.points), rtol=0, atol=0)
-    assert paper.quadrature.volume == pytest.approx(100.0)
-    with pytest.raises(ValueError, match="convention"):
-        measurement(problem, "average")
-    bare = type(problem)(name="values only", quadrature=problem.quadrature, target=problem.target, box=problem.box)
-    with pytest.raises(ValueError, match="target_fn"):
-        measurement(bare, "paper")
-    with pytest.raises(ValueError, match="conventions"):
-        TrainConfig(conventions=("integral", "integral"))
-    with pytest.raises(ValueError, match="convention"):
-        TrainConfig(conventions=("mean",))
-    with pytest.raises(TypeError, match="conventions"):
-        TrainConfig(conventions="paper")
-    with pytest.raises(ValueError, match="paper_m"):
-        TrainConfig(paper_m=1)
+def test_convention_column_names():
     assert column("eps_rank", "paper") == "eps_rank@paper" and column("loss") == "loss"
     assert rank_column(2, 1e-6, "paper") == "eps_rank_l2_e1e-06@paper"
+
+
+def test_convention_view_swaps_in_the_paper_columns():
+    traj = pd.DataFrame({"config": ["a"], "seed": [0], "step": [0], "loss": [1.0], "eps_rank": [3],
+                         "loss@paper": [99.0], "eps_rank@paper": [4], "beta_norm2": [2.0]})
+    view = convention_view(traj, "paper")
+    assert view.loc[0, "loss"] == 99.0 and view.loc[0, "eps_rank"] == 4 and view.loc[0, "beta_norm2"] == 2.0
+    assert not any(c.endswith("@paper") for c in view.columns)
+    assert convention_view(traj, "integral") is traj
+    with pytest.raises(ValueError, match="paper"):
+        convention_view(traj[["config", "loss"]], "paper")
+
+
+def test_conventions_in_and_layer_columns_read_the_recorded_columns():
+    traj = pd.DataFrame({"eps_rank": [3], "eps_rank_l1_e1e-06": [2], "eps_rank_l2_e1e-06": [3],
+                         "eps_rank_l3_e1e-06": [np.nan], "eps_rank_l1_e0.001": [1]})
+    assert conventions_in(traj) == ("integral",)
+    assert conventions_in(traj.assign(**{"eps_rank@paper": [4]})) == ("integral", "paper")
+    assert conventions_in(traj.drop(columns="eps_rank")) == ()
+    # an all-NaN layer column ends the list (a shallower member of a stacked trajectory)
+    assert layer_columns(traj, 1e-6) == [(1, "eps_rank_l1_e1e-06"), (2, "eps_rank_l2_e1e-06")]
+    assert layer_columns(traj, 1e-3) == [(1, "eps_rank_l1_e0.001")]
+    assert layer_columns(traj, 1e-9) == []
 
 
 def test_a_run_records_both_conventions_from_the_same_network(problem):
@@ -489,22 +415,14 @@ def test_one_diverging_member_does_not_touch_the_others(problem):
         assert torch.equal(got.detach()[1], want.detach()[1])
 
 
+# --- the staircase on the paper's target ---------------------------------------------------------
+
+
 def test_train_bad_input(problem):
-    with pytest.raises(ValueError, match="optimizer"):
-        TrainConfig(optimizer="lbfgs")
-    with pytest.raises(ValueError, match="record_every"):
-        TrainConfig(record_every=0)
-    with pytest.raises(ValueError, match="eps"):
-        TrainConfig(eps=(1e-6, -1.0))
-    with pytest.raises(ValueError, match="activation"):
-        ModelSpec(activation="swish")
     with pytest.raises(ValueError, match="distinct"):
         train_members(problem, [(ModelSpec(width=4), 0), (ModelSpec(width=4), 0)], TrainConfig(steps=1))
     with pytest.raises(TypeError, match="problem"):
         train("cos", ModelSpec(), TrainConfig(steps=1))
-
-
-# --- the staircase on the paper's target ---------------------------------------------------------
 
 
 def _staircase_stats(traj: pd.DataFrame) -> pd.DataFrame:
@@ -549,8 +467,6 @@ def test_short_staircase_on_the_paper_target(problem):
 @pytest.mark.parametrize("init", ["torch", "paper"])
 def test_staircase_paper_scale(problem, init):
     """Fig. 2(a) settings: tanh, L=2, n=50, Adam 1e-3, 15 000 steps, float64, 3 seeds (batched), both conventions."""
-    from numerics.staircase.experiment import convention_view
-
     members = [(ModelSpec(width=50, depth=2, init=init), s) for s in (0, 1, 2)]
     cfg = TrainConfig(steps=15000, record_every=100, lr=1e-3, eps=(1e-6,), conventions=("integral", "paper"))
     res = train_members(problem, members, cfg)

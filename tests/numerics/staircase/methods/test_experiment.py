@@ -20,14 +20,16 @@ from numerics.staircase.methods.experiment import (
     MAGNITUDE,
     RANK,
     SAME,
-    _close,
-    _eps_window,
-    _same_magnitude,
     activations_experiment,
+    end_level,
+    eps_window,
     method_row,
     methods_columns,
     methods_report,
+    rank_criterion,
+    ranks_agree,
     run_methods,
+    same_magnitude,
     structured_experiment,
 )
 from numerics.ranks import epsilon_rank
@@ -43,9 +45,13 @@ def _ranks(model, problem):
 
 
 def test_criteria():
-    assert _close(29, 30) and _close(8, 6) and not _close(20, 30)
-    assert _close(50, 45) and not _close(12, 7, rel=0.5)
-    assert _same_magnitude(5e-4, 5.53e-4) and _same_magnitude(2.7e-4, 2.7e-5) and not _same_magnitude(3e-6, 5e-4)
+    assert ranks_agree(29, 30) and ranks_agree(8, 6) and not ranks_agree(20, 30)
+    assert ranks_agree(50, 45) and not ranks_agree(12, 7, rel=0.5)
+    assert same_magnitude(5e-4, 5.53e-4) and same_magnitude(2.7e-4, 2.7e-5) and not same_magnitude(3e-6, 5e-4)
+    # the Criterion objects the table uses decide by these rules and print them
+    assert RANK.test(29, 30) and not RANK.test(20, 30) and "max(2, 0.15·paper)" in RANK.text
+    assert rank_criterion(0.5).test(9, 6) and not rank_criterion(0.5).test(10, 6)
+    assert MAGNITUDE.test(1e-3, 1e-4) and not MAGNITUDE.test(1e-3, 9.9e-5)
 
 
 def test_end_level_ignores_a_last_step_spike():
@@ -53,9 +59,9 @@ def test_end_level_ignores_a_last_step_spike():
     loss = np.full(steps.size, 1e-5)
     loss[-1] = 3e-4  # an Adam spike at the very end
     traj = pd.DataFrame({"config": "a", "step": steps, "mse": loss})
-    assert rank_methods._end_level(traj, "config", "mse")["a"] == 1e-5
+    assert end_level(traj, "config", "mse")["a"] == 1e-5
     loss[-6:] = 2e-4  # a plateau over the last 10%: that is the level
-    assert rank_methods._end_level(traj.assign(mse=loss), "config", "mse")["a"] == 2e-4
+    assert end_level(traj.assign(mse=loss), "config", "mse")["a"] == 2e-4
 
 
 
@@ -116,10 +122,10 @@ def test_method_row_verdicts_per_convention():
 
 def test_eps_window_is_where_the_count_equals_p():
     lam = np.array([1.0, 1e-3, 1e-7, 1e-9])
-    assert _eps_window([lam], 2) == "[1.0e-07, 1.0e-03)"
-    assert _eps_window([lam], 4) == "[0.0e+00, 1.0e-09)"
-    assert _eps_window([lam, lam * 3], 1) == "[2.0e-03, 2.0e+00)"  # medians over the spectra
-    assert _eps_window([lam], 5).startswith("none (n = 4 < 5)")
+    assert eps_window([lam], 2) == "[1.0e-07, 1.0e-03)"
+    assert eps_window([lam], 4) == "[0.0e+00, 1.0e-09)"
+    assert eps_window([lam, lam * 3], 1) == "[2.0e-03, 2.0e+00)"  # medians over the spectra
+    assert eps_window([lam], 5).startswith("none (n = 4 < 5)")
     # the window really is where epsilon_rank counts p
     phi = np.diag(np.sqrt(lam))
     for eps in (1.1e-7, 9e-4):
@@ -154,18 +160,6 @@ def test_structured_experiment_rows_under_both_conventions(tmp_path):
     assert loss_rows["settings"].str.contains("reduced").all()
     assert table["settings"].str.contains("unit weights").all()
     assert result.figures and result.figures[0].exists()
-
-
-def test_figures_are_returned_not_drawn_on_pyplot():
-    import matplotlib.figure
-
-    traj = pd.DataFrame({"config": "a", "step": [0, 10], "mse": [1.0, 0.1], "eps_rank": [3, 5],
-                         "eps_rank@paper": [4, 6]})
-    fig = rank_methods.plot_loss_rank(traj, "config", {"a": "net"}, ("integral", "paper"), title="t", caption="c")
-    assert isinstance(fig, matplotlib.figure.Figure)
-    ranks_axis = fig.axes[1]
-    assert [list(line.get_ydata()) for line in ranks_axis.get_lines()] == [[3, 5], [4, 6]]
-    assert [line.get_linestyle() for line in ranks_axis.get_lines()] == ["-", "--"]
 
 
 def test_activations_experiment_records_every_activation():
@@ -398,3 +392,12 @@ def test_paper_elu_and_activation_ordering():
     t = _table(_paper("activations"))
     assert t.loc["elu: final ε-rank", "reproduced"] == "yes"
     assert t.loc["ordering of final ε-ranks (medians)", "reproduced"] == "yes"
+
+
+def test_cli_profile_choices_are_the_profile_names():
+    from numerics.cli import build_parser
+    from numerics.experiment import PROFILE_NAMES
+    from numerics.staircase.methods.config import PROFILES
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["methods"]
+    assert tuple(next(a for a in sub._actions if a.dest == "profile").choices) == PROFILE_NAMES == tuple(PROFILES)

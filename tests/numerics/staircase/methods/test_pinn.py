@@ -23,7 +23,6 @@ from numerics.staircase.methods.pinn import (
     stability_constant,
     train_pinn,
 )
-from numerics.staircase.methods.pinn import _tensors
 
 
 
@@ -86,9 +85,22 @@ def test_boundary_quadrature_measures_the_perimeter():
     assert q.integrate(q.points[:, 0] ** 2) == pytest.approx(4 * a**3 / 3 + 4 * a**3, rel=1e-12)
 
 
+def test_problem_tensors_are_its_quadratures_and_source_in_the_dtype():
+    problem = poisson_problem(6, 8)
+    tens = problem.tensors(torch.float32)
+    assert {k: tuple(v.shape) for k, v in tens.items()} == {"x": (36, 2), "w": (36,), "f": (36,), "xb": (32, 2),
+                                                             "wb": (32,)}
+    assert all(v.dtype == torch.float32 for v in tens.values())
+    t64 = problem.tensors()
+    assert t64["x"].dtype == torch.float64
+    np.testing.assert_array_equal(t64["f"].numpy(), problem.source)
+    np.testing.assert_array_equal(t64["wb"].numpy(), problem.boundary.weights)
+    np.testing.assert_array_equal(t64["x"].numpy(), problem.interior.points)
+
+
 def test_loss_vanishes_at_the_exact_solution_only():
     problem = poisson_problem(16, 32)
-    tens = _tensors(problem, torch.float64)
+    tens = problem.tensors(torch.float64)
     residual, boundary = pinn_losses(ExactSolution(), tens)
     assert residual.item() < 1e-20 and boundary.item() < 1e-28
     residual, boundary = pinn_losses(ExactSolution(offset=0.5), tens)
