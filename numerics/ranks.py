@@ -45,10 +45,11 @@ __all__ = [
     "stable_rank",
     "participation_ratio",
     "dist_to_rank",
+    "BLOCK_ELEMENTS",
 ]
 
 _EPS_RANK_METHODS = ("auto", "svd", "gram")
-_BLOCK_ELEMENTS = 1 << 18  # the Gram product is streamed in blocks of this many entries (2 MiB)
+BLOCK_ELEMENTS = 1 << 18  # the Gram product is streamed in blocks of this many entries (2 MiB)
 
 
 def _ldexp(x: float, e: int) -> float:
@@ -248,7 +249,7 @@ def _small_gram(S: _Scaled) -> np.ndarray:
     """
     m, n = S.shape
     k = min(m, n)
-    step = max(1, _BLOCK_ELEMENTS // k)
+    step = max(1, BLOCK_ELEMENTS // k)
     G = None
     for start in range(0, max(m, n), step):
         part = slice(start, start + step)

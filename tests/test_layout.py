@@ -419,15 +419,7 @@ def private_uses(source: str, path: Path) -> set[tuple[str, str]]:
 
 # Uses of another unit's private names today, as (file, dotted name). A test that needs one of these
 # has no public name to use yet.
-KNOWN_PRIVATE_USES = {
-    ("numerics/validation.py", "theory.validation._is_real_scalar"),
-    ("numerics/validation.py", "theory.validation._short"),
-    ("tests/numerics/bottleneck/test_experiment.py", "numerics.bottleneck.experiment._TRAINED"),  # a fresh process
-    ("tests/numerics/bottleneck/test_experiment.py", "numerics.bottleneck.experiment._train"),    # uncached training
-    ("tests/numerics/bottleneck/test_experiment.py", "numerics.bottleneck.nets._weight_decay_schedule"),
-    ("tests/numerics/cli/test_cli.py", "numerics.cli._common"),                  # seeds_from, results_dir
-    ("tests/numerics/test_ranks.py", "numerics.ranks._BLOCK_ELEMENTS"),          # a small block to test streaming
-}
+KNOWN_PRIVATE_USES: set[tuple[str, str]] = set()
 
 
 def all_private_uses() -> set[tuple[str, str]]:
@@ -603,32 +595,7 @@ UNTESTABLE = {
 }
 
 # Source files with no test file at the mirrored path today (their tests live elsewhere or are missing).
-KNOWN_UNMIRRORED = {
-    # tested, but inside another paper file's test module (tests/numerics/<paper>/test_experiment.py,
-    # test_measure.py, test_training.py) or in tests/numerics/cli/test_cli.py
-    "numerics/bottleneck/figures.py",
-    "numerics/bottleneck/linear.py",
-    "numerics/bottleneck/measure.py",
-    "numerics/bottleneck/nets.py",
-    "numerics/bottleneck/task.py",
-    "numerics/cli/_common.py",
-    "numerics/cli/bottleneck.py",
-    "numerics/cli/collapse.py",
-    "numerics/cli/methods.py",
-    "numerics/cli/ranks.py",
-    "numerics/cli/report.py",
-    "numerics/cli/spikes.py",
-    "numerics/cli/staircase.py",
-    "numerics/cli/sweep.py",
-    "numerics/cli/theorems.py",
-    # exercised only through other modules' tests, with no test file of their own
-    "numerics/__init__.py",
-    "numerics/plugins.py",
-    "numerics/progress.py",
-    "numerics/pytest_plugin.py",
-    "numerics/rank_table.py",
-    "numerics/validation.py",
-}
+KNOWN_UNMIRRORED: set[str] = set()
 
 # Test files under tests/numerics or tests/theory that mirror no source file, each with its reason.
 CROSS_CUTTING = {

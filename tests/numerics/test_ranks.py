@@ -327,13 +327,13 @@ def test_cheap_side_counts_equal_the_svd_count_on_wide_and_tall_matrices(data):
 def test_streamed_gram_blocks_add_up_to_the_one_block_gram(data, block):
     phi, w, eps, expected = data
     whole = ranks.gram_eigenvalues(phi, w, method="gram")
-    old = ranks._BLOCK_ELEMENTS
+    old = ranks.BLOCK_ELEMENTS
     try:
-        ranks._BLOCK_ELEMENTS = block  # one row or a few columns per dsyrk
+        ranks.BLOCK_ELEMENTS = block  # one row or a few columns per dsyrk
         streamed = ranks.gram_eigenvalues(phi, w, method="gram")
         assert ranks.epsilon_rank(phi, eps, w) == expected
     finally:
-        ranks._BLOCK_ELEMENTS = old
+        ranks.BLOCK_ELEMENTS = old
     np.testing.assert_allclose(streamed, whole, rtol=0, atol=ranks.gram_error_bound(phi, w))
 
 
