@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import HealthCheck, settings
 from threadpoolctl import threadpool_limits
@@ -40,3 +41,24 @@ TOLERANCES = {
 
 def tol(dtype=np.float64) -> dict[str, float]:
     return TOLERANCES[np.dtype(dtype)]
+
+
+_PROFILE_TEST_RUNS: dict = {}
+
+
+@pytest.fixture(scope="session")
+def profile_test_run(tmp_path_factory):
+    """``run(fn) -> (result, out_dir)``: ``fn("test", seed=0, out_dir=…, quiet=True)`` once per session.
+
+    A registered experiment is checked by its paper's tests and by the generic harness
+    (tests/test_registered_theorems.py); both read the same run. Keyed by the function object, so
+    an alias (``experiment`` = ``weight_decay_rank``) is one run.
+    """
+
+    def run(fn):
+        if fn not in _PROFILE_TEST_RUNS:
+            out = tmp_path_factory.mktemp(f"{fn.__module__}.{fn.__name__}".replace(".", "_"))
+            _PROFILE_TEST_RUNS[fn] = (fn("test", seed=0, out_dir=out, quiet=True), out)
+        return _PROFILE_TEST_RUNS[fn]
+
+    return run

@@ -1,7 +1,8 @@
 """The generic harness: every registered theorem's bounds hold on its own experiment's measurements.
 
-A theorem added to the registry is picked up here with no further code. Theorems that share one
-experiment function run it once (profile "test": seconds each). A theorem of your own module is
+A theorem added to the registry is picked up here with no further code. Each experiment
+function runs once per session at profile "test" (seconds), a run its paper's tests read too
+(the ``profile_test_run`` fixture of tests/conftest.py). A theorem of your own module is
 registered before collection by ``pytest --rankbounds-plugin my_theorems`` (numerics.pytest_plugin),
 by the ``rankbounds.theorems`` entry-point group, or by ``pytest -p my_theorems``.
 """
@@ -12,20 +13,11 @@ import pytest
 
 from theory import registry
 
-_RESULTS: dict[str, object] = {}
-
-
-def _result(theorem, tmp_path_factory):
-    if theorem.experiment not in _RESULTS:
-        out = tmp_path_factory.mktemp(theorem.experiment.replace(":", "_").replace(".", "_"))
-        _RESULTS[theorem.experiment] = theorem.resolve_experiment()("test", seed=0, out_dir=out, quiet=True)
-    return _RESULTS[theorem.experiment]
-
 
 @pytest.mark.parametrize("theorem_id", registry.ids())
-def test_every_registered_bound_holds_on_its_experiment(theorem_id, tmp_path_factory):
+def test_every_registered_bound_holds_on_its_experiment(theorem_id, profile_test_run):
     theorem = registry.get(theorem_id)
-    result = _result(theorem, tmp_path_factory)
+    result, _ = profile_test_run(theorem.resolve_experiment())
     checkable = {b.name for b in theorem.bounds if b.lhs is not None}
     checks = result.checks[result.checks["bound"].isin(checkable)]
     assert set(checks["bound"]) == checkable, f"bounds never checked: {checkable - set(checks['bound'])}"

@@ -69,9 +69,8 @@ def test_critical_form_of_C_fails_at_an_adam_point_with_small_residual():
 
 # -- the experiment, test profile (one shared run) ----------------------------------------------------
 @pytest.fixture(scope="module")
-def result(tmp_path_factory):
-    out = tmp_path_factory.mktemp("collapse")
-    return nc.experiment("test", seed=0, out_dir=out, quiet=True), out
+def result(profile_test_run):
+    return profile_test_run(nc.experiment)
 
 
 def test_experiment_has_no_violations_and_checks_every_bound(result):

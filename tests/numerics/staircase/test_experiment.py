@@ -26,9 +26,8 @@ from numerics.staircase.experiment import thm3_2_experiment
 
 
 @pytest.fixture(scope="module")
-def test_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("staircase")
-    return experiment("test", seed=0, out_dir=out, quiet=True), out
+def test_run(profile_test_run):
+    return profile_test_run(experiment)
 
 
 def test_registered_experiment_is_this_one():
