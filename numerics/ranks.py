@@ -311,7 +311,10 @@ def gram_eigenvalues(features: Any, weights: Any | None = None, method: str = "s
 
 @validate_params(features=Matrix(), weights=Weights())
 def gram_error_bound(features: Any, weights: Any | None = None) -> float:
-    """δ with |λ̂_i − λ_i| ≤ δ for the ``"gram"`` eigenvalues: (m + n)·u·tr(M), u the float64 unit roundoff.
+    """δ with |λ̂_i − λ_i| ≤ δ for the ``"gram"`` eigenvalues: (m + n)·ε_mach·tr(M), ε_mach = 2⁻⁵² = 2u.
+
+    ε_mach is float64's machine epsilon, twice the unit roundoff u of the error analysis below, so
+    the returned δ carries a factor 2 of margin over the (m + n)·u·tr(M) that the analysis gives.
 
     A conservative bound: forming M in floating point perturbs entry (i, j) by at most
     γ_m Σ_k w_k|φ_ki||φ_kj| ≤ γ_m √(M_ii M_jj), so ‖ΔM‖_F ≤ γ_m tr M; eigvalsh adds a backward error
